@@ -1,0 +1,49 @@
+"""One typed settings object. Every field is read from ``SIGHTSEARCH_<NAME>`` or ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Defaults give a working embedded pipeline on SQLite with no services."""
+
+    model_config = SettingsConfigDict(env_prefix="SIGHTSEARCH_", env_file=".env", extra="ignore")
+
+    database_url: str = Field("sqlite:///sightsearch.db", description="SQLAlchemy URL of the product store.")
+
+    # Crawling
+    user_agent: str = Field("SightSearchBot/0.1 (+https://github.com/sightsearch)", description="User-Agent sent with every request.")
+    max_pages: int = Field(10_000, ge=1, description="Default page budget per crawl run.")
+    concurrency: int = Field(16, ge=1, le=1024, description="Maximum fetches in flight across all domains.")
+    per_domain_concurrency: int = Field(8, ge=1, le=256, description="Maximum fetches in flight to one domain.")
+    per_domain_delay: float = Field(0.0, ge=0, description="Minimum seconds between requests to one domain (robots Crawl-delay wins if larger).")
+    request_timeout: float = Field(20.0, gt=0, description="Seconds before a request times out (connect, read, whole).")
+    max_page_bytes: int = Field(5_000_000, ge=1024, description="Largest response body accepted; larger pages fail permanently.")
+    max_redirects: int = Field(10, ge=0, description="Redirects followed before a fetch fails.")
+    max_retries: int = Field(4, ge=0, description="Retries of a transient failure before it is dead-lettered.")
+    backoff_base: float = Field(0.5, gt=0, description="First back-off delay in seconds; doubles each retry, with full jitter.")
+    backoff_max: float = Field(60.0, gt=0, description="Largest back-off delay in seconds.")
+    max_retry_after: float = Field(120.0, gt=0, description="Longest Retry-After honoured; longer waits fail the fetch as transient.")
+    respect_robots: bool = Field(True, description="Obey robots.txt Disallow and Crawl-delay.")
+
+    # Images
+    download_images: bool = Field(True, description="Download product images, hash them and find near-duplicates.")
+    image_concurrency: int = Field(8, ge=1, description="Image downloads in flight.")
+    max_image_bytes: int = Field(10_000_000, ge=1024, description="Largest image file accepted.")
+    max_image_pixels: int = Field(40_000_000, ge=1024, description="Largest decoded image (width x height); more is treated as a bomb.")
+    near_duplicate_distance: int = Field(8, ge=0, le=64, description="Largest pHash Hamming distance for two images to be near-duplicates.")
+
+    # Pipeline
+    batch_size: int = Field(200, ge=1, description="Records per ETL batch.")
+    data_dir: Path = Field(Path(".sightsearch"), description="Folder for local state (event spool, caches).")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

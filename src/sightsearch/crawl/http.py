@@ -1,0 +1,153 @@
+"""The HTTP fetcher: one shared keep-alive client, streamed bodies with a size cap, redirects followed by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
+
+import httpx
+from typing_extensions import override
+
+from sightsearch.config import Settings
+from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
+from sightsearch.crawl.decode import decode_body, is_text_type
+from sightsearch.crawl.urls import canonicalize_url, is_http_url
+from sightsearch.errors import PermanentFetchError, TransientFetchError
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class HttpStatusTransientError(TransientFetchError):
+    """A 429 or 5xx answer; ``status`` is kept for the failure event."""
+
+    def __init__(self, status: int, *, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}", retry_after=retry_after)
+        self.status = status
+
+
+class HttpStatusPermanentError(PermanentFetchError):
+    """A 4xx answer other than 429."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date); None when absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class HttpFetcher(Fetcher):
+    """Fetches pages over HTTP/1.1 with httpx. The client is created on the first fetch and closed by ``aclose``."""
+
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._settings = settings
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    def _get_client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            limit = self._settings.concurrency
+            self._client = httpx.AsyncClient(
+                transport=self._transport,
+                headers={"User-Agent": self._settings.user_agent},
+                timeout=httpx.Timeout(self._settings.request_timeout),
+                limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
+                follow_redirects=False,  # followed by hand, to detect loops and count hops
+            )
+        return self._client
+
+    @override
+    async def fetch(self, request: CrawlRequest) -> FetchedPage:
+        """Fetch ``request.url``, following redirects; raises ``TransientFetchError`` or ``PermanentFetchError``."""
+        started = time.perf_counter()
+        try:
+            # httpx's read timeout is per chunk; this bounds the whole fetch so a trickling body cannot hang it.
+            async with asyncio.timeout(self._settings.request_timeout):
+                page = await self._follow(request)
+        except TimeoutError as err:
+            raise TransientFetchError(f"timeout after {self._settings.request_timeout:g}s: {request.url}") from err
+        except httpx.TimeoutException as err:
+            raise TransientFetchError(f"timeout after {self._settings.request_timeout:g}s: {request.url}") from err
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as err:
+            raise PermanentFetchError(f"unfetchable URL {request.url}: {err}") from err
+        except httpx.TransportError as err:
+            raise TransientFetchError(f"connection error on {request.url}: {type(err).__name__} {err}") from err
+        page.elapsed = time.perf_counter() - started
+        return page
+
+    async def _follow(self, request: CrawlRequest) -> FetchedPage:
+        url, chain = request.url, [canonicalize_url(request.url)]
+        headers = {"Referer": request.referer} if request.referer else {}
+        while True:
+            async with self._get_client().stream("GET", url, headers=headers) as response:
+                location = response.headers.get("location")
+                if response.status_code not in _REDIRECTS or not location:
+                    return await self._read(request, url, response, chain[1:])
+            url = self._next_hop(url, location, chain)
+
+    def _next_hop(self, url: str, location: str, chain: list[str]) -> str:
+        target = urljoin(url, location.strip())
+        if not is_http_url(target):
+            raise PermanentFetchError(f"redirect from {url} to a non-HTTP URL {target}")
+        canonical = canonicalize_url(target)
+        if canonical in chain:
+            raise PermanentFetchError(f"redirect loop: {' -> '.join([*chain, canonical])}")
+        chain.append(canonical)
+        if len(chain) - 1 > self._settings.max_redirects:
+            raise PermanentFetchError(f"more than {self._settings.max_redirects} redirects from {chain[0]}")
+        return target
+
+    async def _read(self, request: CrawlRequest, url: str, response: httpx.Response, redirects: list[str]) -> FetchedPage:
+        _raise_for_status(response)
+        body = await self._read_capped(response)
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        content_type = headers.get("content-type", "")
+        text, encoding = ("", "") if not is_text_type(content_type.split(";")[0].strip().lower()) else decode_body(body, content_type)
+        return FetchedPage(
+            url=str(response.url), requested_url=request.url, status=response.status_code, headers=headers,
+            body=body, text=text, encoding=encoding, elapsed=0.0, redirects=redirects,
+        )
+
+    async def _read_capped(self, response: httpx.Response) -> bytes:
+        limit = self._settings.max_page_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise PermanentFetchError(f"page larger than {limit} bytes (Content-Length {declared}): {response.url}")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():  # decompressed: a gzip bomb hits the same cap
+            size += len(chunk)
+            if size > limit:
+                raise PermanentFetchError(f"page larger than {limit} bytes: {response.url}")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @override
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise HttpStatusTransientError(status, retry_after=parse_retry_after(response.headers.get("retry-after")))
+    if status >= 400:
+        raise HttpStatusPermanentError(status)

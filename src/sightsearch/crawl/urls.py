@@ -1,0 +1,67 @@
+"""Canonical URLs, fingerprints and site keys: the identity of a page across a crawl."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url as _w3lib_canonicalize
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# Parameters that track the visitor, not the page: two URLs differing only in them are the same page.
+_TRACKING_PARAM = re.compile(
+    r"^(utm_\w+|gclid|gclsrc|dclid|fbclid|msclkid|yclid|mc_cid|mc_eid|_ga|_gl|igshid|ref_src"
+    r"|sessionid|session_id|sid|phpsessid|jsessionid|aspsessionid\w*|cfid|cftoken)$",
+    re.IGNORECASE,
+)
+# Java servlets put the session in the path (";jsessionid=..."), which w3lib keeps as a path parameter.
+_PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+
+
+def canonicalize_url(url: str) -> str:
+    """The canonical form of ``url``: lowercase scheme and host, no fragment, sorted query without
+    tracking parameters, no default port. Two URLs for the same page canonicalize to the same string."""
+    parts = urlsplit(url.strip())
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAM.match(k)])
+    path = _PATH_SESSION.sub("", parts.path)
+    cleaned = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+    canonical = urlsplit(_w3lib_canonicalize(cleaned))
+    host = (canonical.hostname or "").rstrip(".")
+    netloc = host if canonical.port in (None, _DEFAULT_PORTS.get(canonical.scheme)) else f"{host}:{canonical.port}"
+    if canonical.username:
+        # Credentials in a URL are kept (they change the page) but never lowercased.
+        auth = canonical.username + (f":{canonical.password}" if canonical.password else "")
+        netloc = f"{auth}@{netloc}"
+    return urlunsplit((canonical.scheme, netloc, canonical.path or "/", canonical.query, ""))
+
+
+def url_fingerprint(url: str) -> str:
+    """SHA-1 hex digest of the canonical URL: the dedup key of the frontier."""
+    return hashlib.sha1(canonicalize_url(url).encode("utf-8")).hexdigest()
+
+
+def site_of(url: str) -> str:
+    """The site key ``host:port`` (default port filled in) used for scope, politeness and robots.txt."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
+    return f"{(parts.hostname or '').rstrip('.')}:{port}"
+
+
+def same_site(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` share host and port (so the same robots.txt and rate limit apply)."""
+    return site_of(a) == site_of(b)
+
+
+def robots_url(url: str) -> str:
+    """The robots.txt URL that governs ``url``."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), "/robots.txt", "", ""))
+
+
+def is_http_url(url: str) -> bool:
+    """True for absolute http(s) URLs with a host."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() in _DEFAULT_PORTS and bool(parts.hostname)

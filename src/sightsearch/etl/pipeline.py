@@ -1,0 +1,116 @@
+"""The orchestrator: chains cleanse -> transform -> validate -> (images) -> enrich -> load for one batch.
+
+Stages never import each other; this module is the only place that knows their order. Rejects go to the
+dead-letter store with the stage and reason, and every step is published as an event. The embedded runner and
+the Celery tasks both call ``EtlPipeline``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from sightsearch.errors import StageFailed
+from sightsearch.etl.cleanse import cleanse
+from sightsearch.etl.contract import Record, Reject, Stage, StageContext, StageResult
+from sightsearch.etl.enrich import enrich
+from sightsearch.etl.load import Loader
+from sightsearch.etl.transform import transform
+from sightsearch.etl.validate import validate
+from sightsearch.events.bus import EventBus
+from sightsearch.events.catalog import ImageFailed, RecordLoaded, RecordRejected, StageCompleted
+from sightsearch.storage.db import session_scope
+from sightsearch.storage.deadletters import add_dead_letters
+from sightsearch.storage.models import ImageRecord
+
+STAGE_ORDER = ("cleanse", "transform", "validate", "enrich", "load")
+ImageFetch = Callable[[list[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch did: counts by change and stage, and the loaded records."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    loaded: list[Record] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+class EtlPipeline:
+    """Runs batches through the five stages against one store and one event bus."""
+
+    def __init__(self, engine: Engine, bus: EventBus, run_id: str, *, fetch_images: ImageFetch | None = None) -> None:
+        self.engine = engine
+        self.bus = bus
+        self.run_id = run_id
+        self.fetch_images = fetch_images
+        self.stages: dict[str, Stage] = {
+            "cleanse": cleanse, "transform": transform, "validate": validate, "enrich": enrich, "load": Loader(engine),
+        }
+
+    async def process(self, batch: Sequence[Record], *, start: str = "cleanse") -> BatchOutcome:
+        """Run ``batch`` from stage ``start`` to load (a replay starts at the stage that rejected it)."""
+        outcome = BatchOutcome()
+        ctx = StageContext(self.run_id)
+        records = list(batch)
+        for name in STAGE_ORDER[STAGE_ORDER.index(start):]:
+            if name == "enrich":
+                ctx = replace(ctx, images=await self._new_image_facts(records))
+            if name == "load":
+                records = await asyncio.to_thread(self._run_stage, name, records, ctx, outcome)
+            else:
+                records = self._run_stage(name, records, ctx, outcome)
+        outcome.loaded = records
+        await asyncio.to_thread(self._finish, outcome)
+        return outcome
+
+    def _run_stage(self, name: str, records: list[Record], ctx: StageContext, outcome: BatchOutcome) -> list[Record]:
+        try:
+            result: StageResult = self.stages[name](records, ctx)
+        except Exception as err:
+            raise StageFailed(name, self.run_id) from err
+        outcome.rejects.extend(result.rejects)
+        outcome.counts.update({k: int(v) for k, v in result.metrics.items() if k not in {"seconds", "records_in"}})
+        outcome.counts[f"rejected_{name}"] += len(result.rejects)
+        self.bus.publish(StageCompleted(
+            run_id=self.run_id, stage=name, records_in=len(records), records_out=len(result.records),
+            rejected=len(result.rejects), seconds=result.metrics.get("seconds", 0.0), metrics=result.metrics,
+        ))
+        return result.records
+
+    async def _new_image_facts(self, records: list[Record]) -> Mapping[str, Mapping[str, Any]]:
+        """Download the batch's images that the store does not know yet."""
+        if self.fetch_images is None:
+            return {}
+        urls = sorted({url for r in records for url in r.get("images") or []})
+        known = await asyncio.to_thread(self._known_images, urls)
+        facts = await self.fetch_images([u for u in urls if u not in known])
+        for url, fact in facts.items():
+            if fact.get("error"):
+                self.bus.publish(ImageFailed(run_id=self.run_id, url=url, error=str(fact["error"])))
+        return facts
+
+    def _known_images(self, urls: list[str]) -> set[str]:
+        if not urls:
+            return set()
+        with session_scope(self.engine) as session:
+            return set(session.scalars(select(ImageRecord.url).where(ImageRecord.url.in_(urls))))
+
+    def _finish(self, outcome: BatchOutcome) -> None:
+        """Store the rejects as dead letters and publish one event per loaded or rejected record."""
+        with session_scope(self.engine) as session:
+            add_dead_letters(session, self.run_id, ((r.stage, r.reason, r.record) for r in outcome.rejects))
+        for reject in outcome.rejects:
+            self.bus.publish(RecordRejected(run_id=self.run_id, stage=reject.stage, reason=reject.reason,
+                                            site=str(reject.record.get("site") or ""), url=str(reject.record.get("url") or "")))
+        for record in outcome.loaded:
+            self.bus.publish(RecordLoaded(run_id=self.run_id, site=record["site"], product_key=record["product_key"],
+                                          change=record["change"]))
+        outcome.counts["loaded"] += len(outcome.loaded)
+        outcome.counts["rejected"] += len(outcome.rejects)
+        self.bus.flush()

@@ -1,0 +1,105 @@
+"""Stage 3, validate: every record must satisfy the product contract, or it is rejected with the reason."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sightsearch.etl.contract import Record, StageContext, StageResult, run_per_record
+from sightsearch.etl.currencies import ISO_4217
+from sightsearch.etl.transform import SCHEMA_AVAILABILITY
+
+MAX_PRICE = Decimal("1000000000")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+class ProductContract(BaseModel):
+    """What a product must be to enter the store. Field errors become the dead letter's reason."""
+
+    model_config = ConfigDict(extra="allow")
+
+    url: str = Field(pattern=r"^https?://[^\s/]+")
+    site: str = Field(min_length=1)
+    product_key: str = Field(min_length=1, max_length=512)
+    title: str = Field(min_length=2, max_length=1000)
+    price: Decimal
+    old_price: Decimal | None = None
+    currency: str
+    availability: str | None = None
+    images: list[str] = Field(default_factory=list)
+
+    @field_validator("title")
+    @classmethod
+    def _title_has_words(cls, title: str) -> str:
+        letters = sum(ch.isalpha() for ch in title)
+        if not _WORD.search(title) or letters < len(title.replace(" ", "")) / 2:
+            raise ValueError("title looks like garbage (too few letters)")
+        return title
+
+    @field_validator("price")
+    @classmethod
+    def _price_in_range(cls, price: Decimal) -> Decimal:
+        if price <= 0:
+            raise ValueError(f"price must be positive, got {price}")
+        if price >= MAX_PRICE:
+            raise ValueError(f"price {price} is implausibly large")
+        return price
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_is_iso(cls, currency: str) -> str:
+        if currency not in ISO_4217:
+            raise ValueError(f"currency {currency!r} is not an ISO 4217 code")
+        return currency
+
+    @field_validator("availability")
+    @classmethod
+    def _availability_known(cls, value: str | None) -> str | None:
+        if value is not None and value.lower() not in SCHEMA_AVAILABILITY:
+            raise ValueError(f"availability {value!r} is not a schema.org value")
+        return value
+
+    @field_validator("images")
+    @classmethod
+    def _images_are_http(cls, images: list[str]) -> list[str]:
+        bad = [u for u in images if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(f"image URL {bad[0]!r} is not http(s)")
+        return images
+
+    @model_validator(mode="after")
+    def _old_price_above_price(self) -> "ProductContract":
+        if self.old_price is not None and self.old_price <= self.price:
+            self.old_price = None  # a "was" price not above the price is noise, not an error
+        return self
+
+
+def describe(err: ValidationError) -> str:
+    """One line per failed field: ``price: price is missing``."""
+    parts = []
+    for item in err.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "record"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "missing" or (item["type"] in {"decimal_type", "string_type"} and item.get("input") is None):
+            message = "is missing"
+        parts.append(message if message.startswith(where) else f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def _validate_record(record: Record, result: StageResult) -> Record | None:
+    try:
+        contract = ProductContract.model_validate(record)
+    except ValidationError as err:
+        result.reject(record, describe(err))
+        return None
+    out = dict(record)
+    out["old_price"] = None if contract.old_price is None else record.get("old_price")
+    return out
+
+
+def validate(batch: Sequence[Record], ctx: StageContext) -> StageResult:
+    """Check every record against ``ProductContract``."""
+    return run_per_record("validate", batch, _validate_record)

@@ -1,0 +1,150 @@
+"""Decode a page once, parse it once with lxml, and keep what every source needs to read it.
+
+Every extraction source works on the same :class:`Document`, so a page is decoded and parsed a single time.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from urllib.parse import urlsplit
+
+import lxml.html
+from charset_normalizer import from_bytes
+from lxml import etree
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# Browsers read these labels as a superset (WHATWG encoding standard); decoding strictly would garble real pages.
+_LABEL_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "utf-8",
+                  "ascii": "utf-8", "shift-jis": "cp932", "shift_jis": "cp932", "sjis": "cp932", "gb2312": "gb18030",
+                  "gbk": "gb18030", "x-sjis": "cp932", "euc-kr": "cp949"}
+_TWO_LEVEL_SUFFIXES = {"co", "com", "net", "org", "gov", "ac", "or", "ne"}
+_SKIPPED_TEXT = "ancestor::script or ancestor::style or ancestor::noscript or ancestor::template"
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset named by a BOM or a ``<meta>`` tag near the top of the page, if Python knows it."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    match = _META_CHARSET.search(data[:4096])
+    if not match:
+        return None
+    label = match.group(1).decode("ascii", "ignore").strip().lower()
+    label = _LABEL_ALIASES.get(label, label)
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes) -> str:
+    """Decode page bytes the way a browser would: BOM, then ``<meta charset>``, then UTF-8, then a guess.
+
+    Never raises: undecodable bytes become U+FFFD.
+    """
+    declared = _declared_charset(data)
+    if declared:
+        try:
+            return data.decode(declared).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            pass  # the declaration lies; fall through to detection rather than trust it with replacements
+    try:
+        return data.decode("utf-8").lstrip("\ufeff")
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:200_000]).best()
+    encoding = best.encoding if best is not None else declared or "cp1252"
+    return data.decode(encoding, errors="replace")
+
+
+def parse_html(text: str) -> etree._Element | None:
+    """Parse HTML leniently with lxml; ``None`` when there is no document at all."""
+    if not text.strip():
+        return None
+    # Parsing UTF-8 bytes sidesteps lxml's refusal of str input that carries an XML encoding declaration.
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+    try:
+        return lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, ValueError, UnicodeError):
+        return None
+
+
+def country_from_host(host: str) -> str | None:
+    """The country a host's top-level domain names (``shop.co.uk`` -> ``GB``), or ``None`` for generic TLDs."""
+    labels = host.lower().rstrip(".").split(".")
+    tld = labels[-1] if labels else ""
+    if len(tld) != 2 or not tld.isalpha():
+        return None
+    return "GB" if tld == "uk" else tld.upper()
+
+
+@dataclass
+class Document:
+    """One parsed page: its tree, its address and the language and country hints read from it."""
+
+    url: str
+    tree: etree._Element | None
+    lang: str | None = None
+    country: str | None = None
+    host: str = ""
+    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def xpath(self, query: str) -> list:
+        """Run an XPath query on the tree; an empty list when the page did not parse."""
+        if self.tree is None:
+            return []
+        try:
+            return self.tree.xpath(query)
+        except etree.XPathError:
+            return []
+
+    @cached_property
+    def title(self) -> str | None:
+        """The ``<title>`` text, whitespace collapsed."""
+        found = self.xpath("//title/text()")
+        return clean_text(found[0]) if found else None
+
+
+def clean_text(value: object) -> str:
+    """Collapse whitespace (including no-break spaces) in a text value."""
+    return " ".join(str(value).split())
+
+
+def element_text(element: etree._Element) -> str:
+    """The visible text of an element: script and style contents left out, whitespace collapsed."""
+    try:
+        parts = element.xpath(f".//text()[not({_SKIPPED_TEXT})]")
+    except (etree.XPathError, ValueError):
+        return ""
+    return clean_text(" ".join(parts))
+
+
+def _language_hints(tree: etree._Element | None) -> tuple[str | None, str | None]:
+    """The page language and, when the language tag has one, its region (``en-CA`` -> ``en``, ``CA``)."""
+    if tree is None:
+        return None, None
+    raw = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+    if not raw:
+        metas = tree.xpath("//meta[@http-equiv][translate(@http-equiv,'CONTENT-LANGUAGE','content-language')"
+                           "='content-language']/@content")
+        raw = metas[0] if metas else ""
+    parts = re.split(r"[-_]", raw.strip())
+    lang = parts[0].lower() if parts and parts[0].isalpha() and len(parts[0]) in (2, 3) else None
+    region = parts[1].upper() if len(parts) > 1 and len(parts[1]) == 2 and parts[1].isalpha() else None
+    return lang, region
+
+
+def load_document(html: str | bytes, url: str) -> Document:
+    """Decode (when given bytes) and parse a page, and read its language and country hints."""
+    text = decode_html(html) if isinstance(html, bytes) else html
+    tree = parse_html(text)
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        host = ""
+    lang, region = _language_hints(tree)
+    return Document(url=url, tree=tree, lang=lang, country=country_from_host(host) or region, host=host)

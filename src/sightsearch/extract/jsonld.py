@@ -1,0 +1,117 @@
+"""Read schema.org products from JSON-LD blocks, including the broken JSON that browsers happily ignore.
+
+Blocks are parsed strictly first, then repaired (comments, HTML comment wrappers, raw newlines inside strings,
+trailing commas), then read with json5. Every node is flattened out of ``@graph`` and arrays, ``@id`` references
+are resolved, and the main product is chosen among all Product nodes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import json5
+
+from sightsearch.extract.document import Document
+from sightsearch.extract.schema import PRODUCT_TYPES, choose_main_product, merge_variants, product_fields, type_names
+
+_WRAPPERS = re.compile(r"^\s*(<!--|<!\[CDATA\[|//\s*<!\[CDATA\[)|(-->|\]\]>|//\s*\]\]>)\s*$")
+_LINE_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*')
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+
+
+def _escape_controls_in_strings(text: str) -> str:
+    """Escape raw newlines and tabs inside JSON strings, which JSON forbids and CMS templates emit."""
+    out: list[str] = []
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            elif char < " ":
+                char = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, " ")
+        elif char == '"':
+            in_string = True
+        out.append(char)
+    return "".join(out)
+
+
+def _repair(text: str) -> str:
+    text = _WRAPPERS.sub("", text.strip())
+    text = _LINE_COMMENT.sub(lambda m: m.group(1) or "", text)
+    text = _escape_controls_in_strings(text)
+    return _TRAILING_COMMA.sub(r"\1", text)
+
+
+def parse_json_lenient(text: str) -> Any:
+    """Parse a JSON-LD block strictly, then repaired, then as JSON5; ``None`` when nothing works."""
+    text = text.strip().lstrip("\ufeff")
+    if not text:
+        return None
+    try:
+        return json.loads(text, strict=False)
+    except ValueError:
+        pass
+    repaired = _repair(text)
+    for loader in (lambda s: json.loads(s, strict=False), json5.loads):
+        try:
+            return loader(repaired)
+        except (ValueError, RecursionError, TypeError, IndexError):
+            continue
+    # Several objects pasted into one block: read them one by one.
+    return _concatenated_objects(repaired)
+
+
+def _concatenated_objects(text: str) -> list[Any] | None:
+    decoder, found, index = json.JSONDecoder(strict=False), [], 0
+    while index < len(text):
+        start = text.find("{", index)
+        if start < 0:
+            break
+        try:
+            value, index = decoder.raw_decode(text, start)
+        except ValueError:
+            break
+        found.append(value)
+    return found or None
+
+
+def iter_nodes(value: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in a parsed block, depth first, looking inside ``@graph``, arrays and nested values."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(reversed([v for v in item.values() if isinstance(v, (dict, list))]))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+
+
+def jsonld_blocks(doc: Document) -> list[Any]:
+    """The parsed JSON-LD blocks of a page, in document order, broken ones skipped."""
+    scripts = doc.xpath("//script[contains(translate(@type,'JSONLD','jsonld'),'ld+json')]")
+    blocks = []
+    for script in scripts:
+        parsed = parse_json_lenient(script.text or "")
+        if parsed is not None:
+            blocks.append(parsed)
+    return blocks
+
+
+def extract_jsonld(doc: Document) -> dict[str, Any]:
+    """Product fields found in the page's JSON-LD (``{}`` when there is no product there)."""
+    nodes = [node for block in jsonld_blocks(doc) for node in iter_nodes(block)]
+    by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str) and len(node) > 1}
+    products = [node for node in nodes if type_names(node) & PRODUCT_TYPES]
+    main = choose_main_product(products, doc)
+    if main is None:
+        return {}
+    fields = product_fields(main, doc, resolve=by_id.get)
+    return merge_variants(main, fields, products, doc, by_id.get)

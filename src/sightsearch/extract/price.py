@@ -1,0 +1,61 @@
+"""Parse prices written for people (``1.299,00 €``, ``Rs. 1,29,999``, ``CHF 1'299.–``) into Decimal + ISO 4217."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from price_parser import Price
+
+from sightsearch.extract.currency import currency_code, find_currency
+
+_PLAIN_NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+_MAX_PRICE = Decimal("1e10")
+
+
+def parse_price(
+    text: str, *, currency_hint: str | None = None, locale_hint: str | None = None, country_hint: str | None = None
+) -> tuple[Decimal | None, str | None]:
+    """Read an amount and its ISO 4217 currency from a price text; ``(None, None)`` when there is no price.
+
+    ``currency_hint`` is a symbol or code used when the text names none; ``locale_hint`` (a language tag such as
+    ``en-CA``) and ``country_hint`` (ISO 3166) settle shared symbols like ``$``. Separators are read from the
+    text itself (``1.299,00`` and ``1,299.00`` both give 1299.00). Never raises.
+    """
+    if text is None:
+        return None, None
+    text = str(text).replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
+    if country_hint is None and locale_hint and re.match(r"^[a-z]{2}[-_][A-Za-z]{2}$", locale_hint):
+        country_hint = locale_hint[-2:].upper()
+    lang = re.split(r"[-_]", locale_hint.lower())[0] if locale_hint else None
+    try:
+        parsed = Price.fromstring(text)
+    except (InvalidOperation, ValueError, TypeError, IndexError):
+        return None, None
+    amount = parsed.amount
+    if amount is not None and (amount < 0 or amount >= _MAX_PRICE):
+        amount = None
+    # Our own scan first: it requires abbreviations to stand alone, price-parser finds "kn" inside "knife".
+    currency = find_currency(text, country=country_hint, lang=lang)
+    if currency is None:
+        currency = currency_code(parsed.currency, country=country_hint, lang=lang)
+    if currency is None and currency_hint:
+        currency = currency_code(currency_hint, country=country_hint, lang=lang)
+    return amount, currency
+
+
+def structured_price(value: object) -> Decimal | None:
+    """A price from structured data, where ``12.50`` always uses a dot; falls back to :func:`parse_price` for text."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            return None
+        return amount if 0 <= amount < _MAX_PRICE else None
+    text = str(value).strip()
+    if _PLAIN_NUMBER.match(text):
+        amount = Decimal(text)
+        return amount if 0 <= amount < _MAX_PRICE else None
+    return parse_price(text)[0]

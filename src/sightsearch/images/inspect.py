@@ -1,0 +1,143 @@
+"""Turn downloaded bytes into an ``ImageInfo``: dimensions, format, SHA-256 and a 64-bit pHash, safely.
+
+Image files come from strangers, so every step assumes the worst: the byte size is checked before parsing, the
+declared dimensions before decoding, and only a few common web formats are parsed at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+
+import imagehash
+from PIL import Image, UnidentifiedImageError
+
+from sightsearch.errors import ImageError
+
+# The web formats a shop serves. Restricting the parsers keeps exotic ones (EPS runs Ghostscript, TIFF has a long
+# CVE history) away from untrusted bytes.
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "AVIF")
+
+# Pillow only warns when an image is over MAX_IMAGE_PIXELS. Decoding runs in worker threads, where
+# ``warnings.catch_warnings`` is not safe, so the warning is turned into an error for the whole process instead.
+warnings.simplefilter("error", Image.DecompressionBombWarning)
+
+# What a malformed file can make Pillow raise while parsing or decoding; all of them mean "unusable image".
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+)
+
+# JPEG decodes at 1/2, 1/4 or 1/8 scale for free; pHash only looks at a 32x32 thumbnail, so 256 px is plenty.
+_DRAFT_SIZE = (256, 256)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What SightSearch knows about one image: where it came from, its shape, and its exact and perceptual hashes."""
+
+    url: str
+    width: int
+    height: int
+    format: str
+    bytes: int
+    sha256: str
+    phash: str
+
+    @property
+    def phash_int(self) -> int:
+        """The pHash as an unsigned 64-bit integer, the form the near-duplicate index uses."""
+        return int(self.phash, 16)
+
+
+def inspect_image(data: bytes, url: str, *, max_pixels: int, max_bytes: int) -> ImageInfo:
+    """Measure and hash ``data``. Raises ``ImageError`` for oversize files, image bombs, non-images and broken files.
+
+    Memory stays bounded: nothing is decoded until the declared width x height is known to be within ``max_pixels``.
+    """
+    if len(data) > max_bytes:
+        raise ImageError(f"image is {len(data)} bytes, over the {max_bytes} byte limit: {url}")
+    try:
+        image = Image.open(BytesIO(data), formats=ALLOWED_FORMATS)
+    except UnidentifiedImageError as err:
+        raise ImageError(f"not an image (looks like {describe_bytes(data)}): {url}") from err
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        # Pillow's own guard, a second line behind ``max_pixels`` for the rare setting above its limit.
+        raise ImageError(f"image bomb: {err}: {url}") from err
+    except _DECODE_ERRORS as err:
+        raise ImageError(f"unreadable image ({err}): {url}") from err
+    with image:
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ImageError(f"image bomb: {width}x{height} exceeds {max_pixels} pixels: {url}")
+        image_format = image.format or "UNKNOWN"
+        phash = _perceptual_hash(image, url)
+    return ImageInfo(
+        url=url,
+        width=width,
+        height=height,
+        format=image_format,
+        bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        phash=phash,
+    )
+
+
+def _perceptual_hash(image: Image.Image, url: str) -> str:
+    """Decode the first frame (scaled down when the format allows) and return its 16-hex-digit pHash."""
+    try:
+        if image.format == "JPEG":
+            # Grey and scaled while decoding: a 6000x4000 photo costs ~1.5 MB instead of 72 MB.
+            image.draft("L", _DRAFT_SIZE)
+        image.load()
+        return str(imagehash.phash(image))
+    except _DECODE_ERRORS as err:
+        raise ImageError(f"broken or truncated image ({err}): {url}") from err
+
+
+def describe_bytes(data: bytes) -> str:
+    """A short human guess at what non-image bytes are, for error messages ("HTML", "JSON", "empty file"...)."""
+    if not data:
+        return "an empty file"
+    head = data[:512].lstrip().lower()
+    for prefix, name in _SIGNATURES:
+        if head.startswith(prefix):
+            return name
+    if b"<svg" in head:
+        return "SVG, a vector image"
+    if b"<html" in head or b"<body" in head or b"<head" in head:
+        return "HTML"
+    if _is_text(data[:512]):
+        return "text"
+    return f"unknown binary data starting {data[:8].hex()}"
+
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"<!doctype html", "HTML"),
+    (b"<html", "HTML"),
+    (b"<?xml", "XML"),
+    (b"%pdf", "PDF"),
+    (b"{", "JSON"),
+    (b"[", "JSON"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"pk\x03\x04", "a ZIP archive"),
+    (b"ii*\x00", "TIFF, an unsupported image format"),
+    (b"mm\x00*", "TIFF, an unsupported image format"),
+)
+
+
+def _is_text(sample: bytes) -> bool:
+    """True when ``sample`` decodes as UTF-8 with no control characters other than whitespace."""
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(char.isprintable() or char.isspace() for char in text)
