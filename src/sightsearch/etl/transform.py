@@ -38,10 +38,10 @@ def decimal_text(number: Decimal | None) -> str | None:
     """A canonical decimal string: no exponent, no trailing zeros beyond cents."""
     if number is None:
         return None
-    text = format(number.normalize(), "f")
-    if "." in text and len(text.split(".")[1]) < 2:
-        text = format(number.quantize(Decimal("0.01")), "f")
-    return text
+    normal = number.normalize()
+    if normal.as_tuple().exponent > -2:  # type: ignore[operator]  # whole or one decimal: show cents
+        normal = normal.quantize(Decimal("0.01"))
+    return format(normal, "f")
 
 
 def availability_name(value: object) -> str | None:

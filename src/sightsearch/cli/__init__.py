@@ -1,0 +1,33 @@
+"""The ``sightsearch`` command. Thin: it parses, calls the library and prints."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from sightsearch.errors import SightSearchError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode="rich",
+                  help="SightSearch: turn websites into a clean, queryable product database.")
+console = Console(stderr=True)
+
+
+@app.callback()
+def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details.")) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=console, show_path=False)])
+
+
+def main() -> None:
+    """Entry point: run the app; a known error prints one clear line and exits 1."""
+    from sightsearch.cli import crawl, data  # noqa: F401  (registers the commands)
+
+    try:
+        app()
+    except SightSearchError as err:
+        console.print(f"[red]error:[/red] {err}")
+        sys.exit(1)

@@ -1,0 +1,161 @@
+"""Commands that produce data: ``crawl``, ``extract`` and ``demo-site``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sightsearch.cli import app, console
+from sightsearch.config import get_settings
+
+Urls = Annotated[list[str], typer.Argument(help="Seed URLs (listing pages, home pages or sitemaps).")]
+
+
+@app.command()
+def crawl(
+    urls: Urls,
+    max_pages: Annotated[int | None, typer.Option(help="Stop after this many pages.")] = None,
+    spec: Annotated[Path | None, typer.Option(help="A YAML site spec with selectors.", exists=True, dir_okay=False)] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Fetches in flight.")] = None,
+    no_images: Annotated[bool, typer.Option("--no-images", help="Skip image download and hashing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """Crawl from seed URLs and load every product found into the store."""
+    from sightsearch.extract import load_spec
+    from sightsearch.runner import EmbeddedRun
+
+    updates: dict[str, object] = {"download_images": not no_images}
+    if concurrency:
+        updates["concurrency"] = concurrency
+    settings = get_settings().model_copy(update=updates)
+    limit = max_pages or settings.max_pages
+    with _progress() as progress:
+        task = progress.add_task("crawling", total=limit, loaded=0, rejected=0)
+
+        def on_progress(counts: dict[str, int]) -> None:
+            progress.update(task, completed=counts["pages"], loaded=counts["loaded"], rejected=counts["rejected"])
+
+        run = EmbeddedRun(settings, spec=load_spec(spec) if spec else None, max_pages=limit, on_progress=on_progress)
+        summary = asyncio.run(run.execute(urls))
+        progress.update(task, total=summary.counts["pages_fetched"] + summary.counts["pages_failed"],
+                        completed=summary.counts["pages_fetched"] + summary.counts["pages_failed"])
+    if as_json:
+        typer.echo(json.dumps({"run_id": summary.run_id, "status": summary.status,
+                               "seconds": round(summary.seconds, 3), "counts": dict(summary.counts)}))
+    else:
+        _print_summary(summary)
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TextColumn("loaded {task.fields[loaded]} · rejected {task.fields[rejected]}"),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+def _print_summary(summary: object) -> None:
+    counts = summary.counts  # type: ignore[attr-defined]
+    table = Table(title=f"run {summary.run_id} {summary.status} in {summary.seconds:.1f}s")  # type: ignore[attr-defined]
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [
+        ("pages fetched", "pages_fetched"), ("pages failed", "pages_failed"), ("retries", "retries"),
+        ("blocked by robots.txt", "robots_blocked"), ("products found", "products_found"),
+        ("inserted", "inserted"), ("updated", "updated"), ("unchanged", "unchanged"),
+        ("price history rows", "price_changes"), ("rejected (dead letters)", "rejected"),
+        ("image failures", "image_failures"), ("near-duplicate image groups", "image_groups"),
+    ]
+    for label, key in rows:
+        table.add_row(label, str(counts.get(key, 0)))
+    console.print(table)
+    pages = counts.get("pages_fetched", 0)
+    if summary.seconds:  # type: ignore[attr-defined]
+        console.print(f"{pages / summary.seconds:.1f} pages/s")  # type: ignore[attr-defined]
+
+
+@app.command()
+def extract(
+    files: Annotated[list[Path] | None, typer.Argument(help="HTML files (.html or .html.gz).")] = None,
+    url: Annotated[str | None, typer.Option(help="The page's URL, to resolve links and guess the locale.")] = None,
+    manifest: Annotated[Path | None, typer.Option(help='JSONL of {"id","path","url"} lines.', exists=True)] = None,
+) -> None:
+    """Extract the product of each page and print one JSON object per line."""
+    from sightsearch.extract import extract_manifest, extract_product, read_html_file
+
+    if manifest:
+        for item in extract_manifest(manifest):
+            typer.echo(json.dumps(item, ensure_ascii=False))
+        return
+    if not files:
+        raise typer.BadParameter("give HTML files or --manifest FILE.jsonl")
+    for path in files:
+        page_url = url or path.resolve().as_uri()
+        try:
+            product = extract_product(read_html_file(path), page_url)
+        except OSError as err:
+            typer.echo(json.dumps({"id": str(path), "url": page_url, "error": str(err)}))
+            continue
+        typer.echo(json.dumps({"id": str(path), **product.to_output()}, ensure_ascii=False))
+
+
+@app.command("demo-site")
+def demo_site(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8000,
+    epoch: Annotated[int, typer.Option(help="Price/stock epoch: each one changes some products.")] = 0,
+    crawl_delay: Annotated[float | None, typer.Option(help="Add a robots.txt Crawl-delay (seconds).")] = None,
+    products: Annotated[int, typer.Option(help="Number of products.")] = 300,
+    truth: Annotated[Path | None, typer.Option(help="Write the ground truth JSON here.")] = None,
+) -> None:
+    """Serve the generated demo shop on 127.0.0.1 until Ctrl-C."""
+    from sightsearch.demo import DemoShop, serve_demo
+
+    options = {"products": products, "epoch": epoch, "crawl_delay": crawl_delay}
+    if truth:
+        DemoShop(**options).write_truth(truth)  # type: ignore[arg-type]
+        console.print(f"ground truth written to {truth}")
+    console.print(f"demo shop on http://127.0.0.1:{port}/ (Ctrl-C stops)")
+    serve_demo(port=port, **options)  # type: ignore[arg-type]
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port for the demo shop on 127.0.0.1 (keep it fixed: the site key includes it).")] = 8765,
+    epoch: Annotated[int, typer.Option(help="Price/stock epoch of the shop.")] = 0,
+    max_pages: Annotated[int, typer.Option(help="Page budget.")] = 2000,
+) -> None:
+    """Start the demo shop, crawl it into the store, and print what was loaded and rejected."""
+    from sightsearch.demo import running_demo_site
+    from sightsearch.runner import EmbeddedRun
+
+    settings = get_settings()
+    with running_demo_site(port=port, epoch=epoch) as base_url, _progress() as progress:
+        task = progress.add_task(f"crawling {base_url}", total=max_pages, loaded=0, rejected=0)
+
+        def on_progress(counts: dict[str, int]) -> None:
+            progress.update(task, completed=counts["pages"], loaded=counts["loaded"], rejected=counts["rejected"])
+
+        summary = asyncio.run(EmbeddedRun(settings, max_pages=max_pages, on_progress=on_progress).execute([base_url + "/"]))
+        done = summary.counts["pages_fetched"] + summary.counts["pages_failed"]
+        progress.update(task, total=done, completed=done)
+    _print_summary(summary)
+    _print_rejects(summary.run_id)
+
+
+def _print_rejects(run_id: str) -> None:
+    from sightsearch.storage.db import get_engine, session_scope
+    from sightsearch.storage.deadletters import count_by_reason
+
+    with session_scope(get_engine(get_settings().database_url)) as session:
+        rows = count_by_reason(session)
+    if rows:
+        table = Table(title="open dead letters by reason (sightsearch failures --json for details)")
+        for column in ("stage", "reason", "count"):
+            table.add_column(column)
+        for stage, reason, count in rows:
+            table.add_row(stage, reason[:90], str(count))
+        console.print(table)

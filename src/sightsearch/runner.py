@@ -1,0 +1,165 @@
+"""The embedded mode: one asyncio process crawls, extracts, downloads images and runs the ETL into the store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from sightsearch.config import Settings
+from sightsearch.crawl import Crawler, CrawlRequest, CrawlStats, FetchedPage, HttpFetcher, MemoryFrontier
+from sightsearch.etl.contract import Record
+from sightsearch.etl.pipeline import EtlPipeline
+from sightsearch.events.bus import EventBus
+from sightsearch.events.catalog import RunFinished, RunStarted
+from sightsearch.events.local import TableBus
+from sightsearch.extract import SiteSpec, extract_product
+from sightsearch.images import ImageDownloader, ImageInfo
+from sightsearch.storage.db import get_engine, session_scope, upgrade_schema
+from sightsearch.storage.deadletters import add_dead_letters
+from sightsearch.storage.imagegroups import regroup_images
+from sightsearch.storage.models import CrawlRun
+
+ProgressHook = Callable[[Mapping[str, int]], None]
+
+
+@dataclass
+class RunSummary:
+    """The outcome of one run: its id, status, counts and wall time."""
+
+    run_id: str
+    status: str
+    seconds: float
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def page_record(page: FetchedPage, spec: SiteSpec | None, run_id: str) -> Record | None:
+    """The raw product record of a fetched page, or None when the page holds no product (a listing)."""
+    product = extract_product(page.body or page.text, page.url, spec=spec)
+    if not product.is_product():
+        return None
+    return {**product.to_output(), "fetched_at": datetime.now(UTC).isoformat(), "run_id": run_id}
+
+
+def image_facts(results: Mapping[str, ImageInfo | Exception]) -> dict[str, dict[str, Any]]:
+    """Downloader results as the plain dicts the enrich stage reads."""
+    facts: dict[str, dict[str, Any]] = {}
+    for url, info in results.items():
+        if isinstance(info, ImageInfo):
+            facts[url] = {k: getattr(info, k) for k in ("width", "height", "format", "bytes", "sha256", "phash")}
+        else:
+            facts[url] = {"error": str(info) or type(info).__name__}
+    return facts
+
+
+class EmbeddedRun:
+    """One crawl run in this process. Create it, then ``await run.execute(seeds)``."""
+
+    def __init__(self, settings: Settings, *, spec: SiteSpec | None = None, max_pages: int | None = None,
+                 engine: Engine | None = None, bus: EventBus | None = None, on_progress: ProgressHook | None = None) -> None:
+        self.settings = settings
+        self.spec = spec
+        self.max_pages = max_pages or settings.max_pages
+        self.engine = engine or get_engine(settings.database_url)
+        self.bus = bus or TableBus(self.engine)
+        self.on_progress = on_progress
+        self.run_id = uuid.uuid4().hex
+        self.counts: Counter[str] = Counter()
+        self._batch: list[Record] = []
+        self._load_lock = asyncio.Lock()
+
+    async def execute(self, seeds: list[str]) -> RunSummary:
+        """Crawl from ``seeds`` to the page budget, load every product found, and record the run."""
+        started = time.perf_counter()
+        await asyncio.to_thread(self._start, seeds)
+        status, error = "failed", None
+        try:
+            await self._crawl(seeds)
+            status = "finished"
+        except BaseException as err:
+            error = f"{type(err).__name__}: {err}"
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            await asyncio.to_thread(self._finish, status, seconds, error)
+        return RunSummary(self.run_id, status, seconds, self.counts)
+
+    async def _crawl(self, seeds: list[str]) -> None:
+        async with HttpFetcher(self.settings) as fetcher, ImageDownloader(self.settings) as images:
+            async def fetch_images(urls: list[str]) -> dict[str, dict[str, Any]]:
+                return image_facts(await images.download_many(urls)) if self.settings.download_images else {}
+
+            self.pipeline = EtlPipeline(self.engine, self.bus, self.run_id, fetch_images=fetch_images)
+            crawler = Crawler(self.settings, fetcher, MemoryFrontier(), self.bus, self.run_id)
+            stats = await crawler.run(
+                seeds, self._on_page, max_pages=self.max_pages, on_failure=self._on_failure,
+                on_progress=self._progress, link_selectors=self.spec.link_selectors() if self.spec else None,
+            )
+            await self._flush_batch()
+        self._count_crawl(stats)
+
+    async def _on_page(self, page: FetchedPage, request: CrawlRequest) -> None:
+        if "html" not in page.content_type and "xml" not in page.content_type:
+            return
+        record = await asyncio.to_thread(page_record, page, self.spec, self.run_id)
+        if record is None:
+            if request.kind == "product":
+                await self._dead_letter("extract", "no product data found on a product page", {"url": page.url})
+            return
+        self.counts["products_found"] += 1
+        self._batch.append(record)
+        if len(self._batch) >= self.settings.batch_size:
+            await self._flush_batch()
+
+    async def _flush_batch(self) -> None:
+        async with self._load_lock:
+            batch, self._batch = self._batch, []
+            if batch:
+                outcome = await self.pipeline.process(batch)
+                self.counts.update(outcome.counts)
+
+    async def _on_failure(self, request: CrawlRequest, error: Exception) -> None:
+        self.counts["pages_dead_lettered"] += 1
+        payload = {"url": request.url, "kind": request.kind, "attempt": request.attempt, "error_type": type(error).__name__}
+        await self._dead_letter("fetch", str(error) or type(error).__name__, payload)
+
+    async def _dead_letter(self, stage: str, reason: str, payload: dict[str, Any]) -> None:
+        def write() -> None:
+            with session_scope(self.engine) as session:
+                add_dead_letters(session, self.run_id, [(stage, reason, payload)])
+
+        self.counts[f"rejected_{stage}"] += 1
+        await asyncio.to_thread(write)
+
+    def _progress(self, stats: CrawlStats) -> None:
+        if self.on_progress:
+            self.on_progress({"pages": stats.pages_fetched + stats.pages_failed, "max_pages": self.max_pages,
+                              "loaded": self.counts["loaded"], "rejected": self.counts["rejected"]})
+
+    def _count_crawl(self, stats: CrawlStats) -> None:
+        self.counts.update(pages_fetched=stats.pages_fetched, pages_failed=stats.pages_failed, retries=stats.retries,
+                           robots_blocked=stats.robots_blocked, bytes=stats.bytes)
+
+    def _start(self, seeds: list[str]) -> None:
+        upgrade_schema(self.engine)
+        with session_scope(self.engine) as session:
+            session.add(CrawlRun(id=self.run_id, seeds=seeds, status="running", mode="embedded"))
+        self.bus.publish(RunStarted(run_id=self.run_id, seeds=seeds, max_pages=self.max_pages))
+
+    def _finish(self, status: str, seconds: float, error: str | None) -> None:
+        with session_scope(self.engine) as session:
+            self.counts["image_groups"] = regroup_images(session, self.settings.near_duplicate_distance)
+            run = session.get(CrawlRun, self.run_id)
+            assert run is not None
+            run.status, run.seconds, run.error = status, round(seconds, 3), error
+            run.finished_at = datetime.now(UTC)
+            run.counts = {k: int(v) for k, v in sorted(self.counts.items()) if v}
+        self.bus.publish(RunFinished(run_id=self.run_id, status=status, counts=dict(self.counts), seconds=seconds))
+        self.bus.close()
