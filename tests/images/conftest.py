@@ -60,6 +60,7 @@ class Route:
     content_type: str = "image/jpeg"
     delay: float = 0.0
     stream_bytes: int = 0  # > 0: send this many bytes chunked, with no Content-Length
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -100,6 +101,8 @@ def _handler(state: ImageServer) -> type[BaseHTTPRequestHandler]:
             time.sleep(route.delay)
             self.send_response(route.status)
             self.send_header("Content-Type", route.content_type)
+            for name, value in route.headers.items():
+                self.send_header(name, value)
             if route.stream_bytes:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
@@ -116,15 +119,32 @@ def _handler(state: ImageServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # Clients dropping kept-alive connections (or hanging up past the byte cap) is expected here.
+        pass
+
+
 @pytest.fixture
 def image_server() -> Iterator[ImageServer]:
     state = ImageServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
+    server = _QuietServer(("127.0.0.1", 0), _handler(state))
     state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield state
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port with nothing listening on it."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -2,7 +2,7 @@
 
 from sightsearch.images.download import ImageDownloader
 from sightsearch.images.index import NearDuplicateIndex
-from sightsearch.images.inspect import ALLOWED_FORMATS, ImageInfo, describe_bytes, inspect_image
+from sightsearch.images.inspection import ALLOWED_FORMATS, ImageInfo, describe_bytes, inspect_image
 from sightsearch.images.near_duplicates import group_near_duplicates, hamming, to_phash_int
 
 __all__ = [

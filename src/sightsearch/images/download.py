@@ -10,7 +10,7 @@ import httpx
 
 from sightsearch.config import Settings
 from sightsearch.errors import ImageError, TransientFetchError
-from sightsearch.images.inspect import ImageInfo, inspect_image
+from sightsearch.images.inspection import ImageInfo, inspect_image
 
 # Servers that label images generically; anything else that is not image/* is an error page or a mistake.
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})

@@ -38,7 +38,8 @@ def bands(max_distance: int) -> list[tuple[int, int]]:
         raise ValueError(f"max_distance must be in 0..{HASH_BITS - 1}, got {max_distance}")
     count = max_distance + 1
     width, wider = divmod(HASH_BITS, count)
-    result, shift = [], 0
+    result: list[tuple[int, int]] = []
+    shift = 0
     for index in range(count):
         bits = width + (index < wider)
         result.append((shift, (1 << bits) - 1))
@@ -69,33 +70,43 @@ def group_near_duplicates(hashes: Mapping[str, PHash], max_distance: int) -> lis
 
 def _component_labels(values: np.ndarray, max_distance: int) -> np.ndarray:
     """A component label per hash, where an edge joins two hashes within ``max_distance`` bits."""
-    count = len(values)
-    if count == 0:
-        return np.empty(0, dtype=np.int64)
-    if max_distance >= HASH_BITS:
-        return np.zeros(count, dtype=np.int64)
-    pairs = list(_close_pairs(values, max_distance))
-    left = np.concatenate([p[0] for p in pairs]) if pairs else np.empty(0, dtype=np.int64)
-    right = np.concatenate([p[1] for p in pairs]) if pairs else np.empty(0, dtype=np.int64)
-    graph = coo_array((np.ones(len(left), dtype=np.int8), (left, right)), shape=(count, count))
-    _, labels = connected_components(graph, directed=False)
+    labels = np.zeros(len(values), dtype=np.int64)
+    if len(values) == 0 or max_distance >= HASH_BITS:
+        return labels
+    labels = np.arange(len(values))
+    # Components are merged band by band, so only one band's pairs are ever held in memory at once.
+    for left, right in _close_pairs_by_band(values, max_distance):
+        labels = _merge(labels, left, right)
     return labels
 
 
-def _close_pairs(values: np.ndarray, max_distance: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Index pairs of hashes within ``max_distance``, found band by band (a pair may come from several bands)."""
+def _merge(labels: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``labels`` after joining the components of each ``left[i]``, ``right[i]`` pair."""
+    if left.size == 0:
+        return labels
+    size = int(labels.max()) + 1
+    edges = coo_array((np.ones(left.size, dtype=np.int8), (labels[left], labels[right])), shape=(size, size))
+    _, merged = connected_components(edges, directed=False)
+    return merged[labels]
+
+
+def _close_pairs_by_band(values: np.ndarray, max_distance: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For each band, the index pairs of hashes that share it and are within ``max_distance`` of each other."""
     for shift, mask in bands(max_distance):
         band = (values >> np.uint64(shift)) & np.uint64(mask)
         order = np.argsort(band, kind="stable")
         sorted_band, sorted_values = band[order], values[order]
+        left: list[np.ndarray] = []
+        right: list[np.ndarray] = []
         # Walk offsets 1, 2, ... along the sorted band; ``active`` keeps the positions whose run of equal band
         # values is still that long, so the total work equals the number of same-band pairs.
-        active = np.arange(len(values) - 1)
-        offset = 1
+        active, offset = np.arange(len(values) - 1), 1
         while active.size:
             active = active[sorted_band[active] == sorted_band[active + offset]]
             distance = np.bitwise_count(sorted_values[active] ^ sorted_values[active + offset])
             close = active[distance <= max_distance]
-            yield order[close], order[close + offset]
+            left.append(order[close])
+            right.append(order[close + offset])
             offset += 1
             active = active[active + offset < len(values)]
+        yield np.concatenate(left), np.concatenate(right)

@@ -76,8 +76,10 @@ def inspect_image(data: bytes, url: str, *, max_pixels: int, max_bytes: int) -> 
         raise ImageError(f"unreadable image ({err}): {url}") from err
     with image:
         width, height = image.size
-        if width * height > max_pixels:
-            raise ImageError(f"image bomb: {width}x{height} exceeds {max_pixels} pixels: {url}")
+        # Pillow's limit applies too, even when warning filters were reset and its guard only warned.
+        limit = min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels)
+        if width * height > limit:
+            raise ImageError(f"image bomb: {width}x{height} exceeds {limit} pixels: {url}")
         image_format = image.format or "UNKNOWN"
         phash = _perceptual_hash(image, url)
     return ImageInfo(
@@ -108,11 +110,11 @@ def describe_bytes(data: bytes) -> str:
     if not data:
         return "an empty file"
     head = data[:512].lstrip().lower()
+    if b"<svg" in head:  # before the XML signature: "SVG" tells the reader more than "XML"
+        return "SVG, a vector image"
     for prefix, name in _SIGNATURES:
         if head.startswith(prefix):
             return name
-    if b"<svg" in head:
-        return "SVG, a vector image"
     if b"<html" in head or b"<body" in head or b"<head" in head:
         return "HTML"
     if _is_text(data[:512]):
@@ -138,6 +140,8 @@ def _is_text(sample: bytes) -> bool:
     """True when ``sample`` decodes as UTF-8 with no control characters other than whitespace."""
     try:
         text = sample.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
+    except UnicodeDecodeError as err:
+        if err.start < len(sample) - 3:  # a character cut at the end of the sample is not evidence of binary
+            return False
+        text = sample[: err.start].decode("utf-8", errors="replace")
     return all(char.isprintable() or char.isspace() for char in text)
