@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     near_duplicate_distance: int = Field(8, ge=0, le=64, description="Largest pHash Hamming distance for two images to be near-duplicates.")
 
     # Pipeline
-    batch_size: int = Field(200, ge=1, description="Records per ETL batch.")
+    batch_size: int = Field(100, ge=1, description="Records per ETL batch.")
     data_dir: Path = Field(Path(".sightsearch"), description="Folder for local state (event spool, caches).")
 
 

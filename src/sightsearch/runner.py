@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from sightsearch.config import Settings
-from sightsearch.crawl import Crawler, CrawlRequest, CrawlStats, FetchedPage, HttpFetcher, MemoryFrontier
+from sightsearch.crawl import Crawler, CrawlRequest, CrawlStats, FetchedPage, HttpFetcher, LinkSelectors, MemoryFrontier
+from sightsearch.errors import ConfigurationError
 from sightsearch.etl.contract import Record
 from sightsearch.etl.pipeline import EtlPipeline
 from sightsearch.events.bus import EventBus
@@ -46,6 +47,20 @@ def page_record(page: FetchedPage, spec: SiteSpec | None, run_id: str) -> Record
     if not product.is_product():
         return None
     return {**product.to_output(), "fetched_at": datetime.now(UTC).isoformat(), "run_id": run_id}
+
+
+def link_selectors(spec: SiteSpec | None) -> LinkSelectors | None:
+    """The crawler's link selectors from a site spec's ``product_links`` and ``pagination``."""
+    if spec is None or not (spec.product_links or spec.pagination):
+        return None
+    for name in ("product_links", "pagination"):
+        selector = getattr(spec, name)
+        if selector is not None and selector.css is None:
+            raise ConfigurationError(f"site spec {spec.name!r}: {name} must be a CSS selector (XPath is for fields)")
+    return LinkSelectors(
+        product=[spec.product_links.css] if spec.product_links and spec.product_links.css else [],
+        pagination=[spec.pagination.css] if spec.pagination and spec.pagination.css else [],
+    )
 
 
 def image_facts(results: Mapping[str, ImageInfo | Exception]) -> dict[str, dict[str, Any]]:
@@ -100,7 +115,7 @@ class EmbeddedRun:
             crawler = Crawler(self.settings, fetcher, MemoryFrontier(), self.bus, self.run_id)
             stats = await crawler.run(
                 seeds, self._on_page, max_pages=self.max_pages, on_failure=self._on_failure,
-                on_progress=self._progress, link_selectors=self.spec.link_selectors() if self.spec else None,
+                on_progress=self._progress, link_selectors=link_selectors(self.spec),
             )
             await self._flush_batch()
         self._count_crawl(stats)

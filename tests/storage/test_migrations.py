@@ -1,4 +1,4 @@
-"""Alembic migrations go up and down, and the models match the migrated schema."""
+"""Alembic migrations go up and down on SQLite and PostgreSQL, and the models match the migrated schema."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from sightsearch.storage.db import create_db_engine, current_revision, downgrade
 from sightsearch.storage.models import Base
 
 
-def test_upgrade_downgrade_upgrade(sqlite_url: str) -> None:
-    engine = create_db_engine(sqlite_url)
+def test_upgrade_downgrade_upgrade(store_url: str) -> None:
+    engine = create_db_engine(store_url)
     upgrade_schema(engine)
     assert current_revision(engine) is not None
     assert {"products", "price_history", "images", "dead_letters", "crawl_runs", "events"} <= set(inspect(engine).get_table_names())
@@ -22,8 +22,8 @@ def test_upgrade_downgrade_upgrade(sqlite_url: str) -> None:
     assert "products" in inspect(engine).get_table_names()
 
 
-def test_models_match_migrations(sqlite_url: str) -> None:
-    engine = create_db_engine(sqlite_url)
+def test_models_match_migrations(store_url: str) -> None:
+    engine = create_db_engine(store_url)
     upgrade_schema(engine)
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)

@@ -1,0 +1,3 @@
+from sightsearch.cli import main
+
+main()
