@@ -1,14 +1,21 @@
-"""Stage 5, load: idempotent upsert keyed by (site, product_key), with price history only on real change."""
+"""Stage 5, load: idempotent bulk upsert keyed by (site, product_key), price history only on real change.
+
+A batch costs a fixed number of statements whatever its size: one read of the known rows, one ``INSERT ... ON
+CONFLICT DO UPDATE ... WHERE content_hash differs ... RETURNING``, one touch of unchanged rows, and two for the
+price history. Safe under concurrent loaders: the upsert locks the product rows it writes until commit, and the
+price history is decided *after* the upsert, from the committed open rows, so two loaders of the same batch
+never write the same price twice; a row another loader already brought up to date returns nothing and counts
+as unchanged.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_, update
+from sqlalchemy import Engine, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from sightsearch.etl.contract import Record, StageContext, StageResult
@@ -21,27 +28,28 @@ PRODUCT_COLUMNS = (
     "currency", "availability", "images", "attributes", "sources", "content_hash",
 )
 IMAGE_COLUMNS = ("width", "height", "format", "bytes", "sha256", "phash", "error")
+# Rows per INSERT statement: SQLite allows 32,766 bound parameters, a product row binds 24.
+UPSERT_CHUNK = 1000
+PriceState = tuple[Decimal | None, str | None, str | None]
 
 
 def _row(record: Record, ctx: StageContext) -> dict[str, Any]:
-    row = {name: record.get(name) for name in PRODUCT_COLUMNS}
+    row: dict[str, Any] = {name: record.get(name) for name in PRODUCT_COLUMNS}
     for name in ("price", "old_price"):
         row[name] = None if row[name] is None else Decimal(row[name])
-    row["images"] = row["images"] or []
-    row["attributes"] = row["attributes"] or {}
-    row["sources"] = row["sources"] or {}
-    row.update(site=record["site"], product_key=record["product_key"], last_seen=ctx.now, updated_at=ctx.now,
-               first_seen=ctx.now, last_run_id=ctx.run_id)
+    row.update(images=row["images"] or [], attributes=row["attributes"] or {}, sources=row["sources"] or {},
+               site=record["site"], product_key=record["product_key"], first_seen=ctx.now, last_seen=ctx.now,
+               updated_at=ctx.now, last_run_id=ctx.run_id)
     return row
 
 
-def _price_state(price: Any, currency: Any, availability: Any) -> tuple[Decimal | None, str | None, str | None]:
+def _state(price: Any, currency: str | None, availability: str | None) -> PriceState:
     return (None if price is None else Decimal(price).normalize(), currency, availability)
 
 
 class Loader:
-    """The load stage bound to a database. ``loader(batch, ctx)`` upserts and returns the loaded records,
-    each with ``product_id`` and ``change`` (``inserted``, ``updated`` or ``unchanged``)."""
+    """The load stage bound to a database. ``loader(batch, ctx)`` returns the batch's records, each with
+    ``product_id`` (None when unchanged and unknown) and ``change``: ``inserted``, ``updated`` or ``unchanged``."""
 
     __name__ = "load"
 
@@ -53,58 +61,82 @@ class Loader:
         started = time.perf_counter()
         latest = {(r["site"], r["product_key"]): r for r in batch}  # the last copy of a product in a batch wins
         with session_scope(self.engine) as session:
-            known = self._known(session, list(latest))
-            self._upsert_images(session, latest.values(), ctx.now)
-            for key, record in latest.items():
-                result.records.append(self._load_one(session, record, known.get(key), ctx, result))
+            known = self._known_hashes(session, list(latest))
+            rows = {key: _row(record, ctx) for key, record in latest.items()}
+            stale = {key: row for key, row in rows.items() if known.get(key, (None, None))[1] != row["content_hash"]}
+            written = self._upsert(session, list(stale.values()))
+            self._touch(session, [known[key][0] for key in rows if key not in written and key in known], ctx)
+            changed_prices = self._write_price_history(session, {written[k]: rows[k] for k in written}, ctx)
+            self._upsert_images(session, latest.values(), ctx)
+        for key, record in latest.items():
+            change = "unchanged" if key not in written else ("updated" if key in known else "inserted")
+            result.count(change)
+            product_id = written.get(key) or known.get(key, (None, None))[0]
+            result.records.append({**record, "product_id": product_id, "change": change})
+        result.count("price_changes", changed_prices)
         result.metrics.update(records_in=len(batch), seconds=time.perf_counter() - started)
         return result
 
     @staticmethod
-    def _known(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    def _known_hashes(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
         if not keys:
             return {}
-        rows = session.execute(
-            select(Product.id, Product.site, Product.product_key, Product.content_hash, Product.price,
-                   Product.currency, Product.availability).where(tuple_(Product.site, Product.product_key).in_(keys))
-        )
-        return {(row.site, row.product_key): row for row in rows}
-
-    def _load_one(self, session: Session, record: Record, known: Any, ctx: StageContext, result: StageResult) -> Record:
-        row = _row(record, ctx)
-        if known is not None and known.content_hash == row["content_hash"]:
-            session.execute(update(Product).where(Product.id == known.id).values(last_seen=ctx.now, last_run_id=ctx.run_id))
-            result.count("unchanged")
-            return {**record, "product_id": known.id, "change": "unchanged"}
-        statement = insert_for(session, Product).values(**row)
-        changed = {name: statement.excluded[name] for name in (*PRODUCT_COLUMNS, "last_seen", "updated_at", "last_run_id")}
-        product_id = session.execute(
-            statement.on_conflict_do_update(index_elements=["site", "product_key"], set_=changed).returning(Product.id)
-        ).scalar_one()
-        change = "inserted" if known is None else "updated"
-        result.count(change)
-        new_state = _price_state(row["price"], row["currency"], row["availability"])
-        if known is None or _price_state(known.price, known.currency, known.availability) != new_state:
-            self._record_price(session, product_id, row, ctx)
-            result.count("price_changes")
-        return {**record, "product_id": product_id, "change": change}
+        rows = session.execute(select(Product.id, Product.site, Product.product_key, Product.content_hash)
+                               .where(tuple_(Product.site, Product.product_key).in_(keys)))
+        return {(r.site, r.product_key): (r.id, r.content_hash) for r in rows}
 
     @staticmethod
-    def _record_price(session: Session, product_id: int, row: dict[str, Any], ctx: StageContext) -> None:
-        session.execute(
-            update(PriceObservation)
-            .where(PriceObservation.product_id == product_id, PriceObservation.valid_to.is_(None))
-            .values(valid_to=ctx.now)
-        )
-        session.add(PriceObservation(product_id=product_id, price=row["price"], currency=row["currency"],
-                                     availability=row["availability"], valid_from=ctx.now, run_id=ctx.run_id))
+    def _upsert(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+        """Insert new and update changed products in one statement; returns the keys actually written."""
+        written: dict[tuple[str, str], int] = {}
+        kept = {"first_seen", "site", "product_key"}  # first_seen belongs to the first load, forever
+        for start in range(0, len(rows), UPSERT_CHUNK):
+            statement = insert_for(session, Product).values(rows[start:start + UPSERT_CHUNK])
+            statement = statement.on_conflict_do_update(
+                index_elements=["site", "product_key"],
+                set_={name: statement.excluded[name] for name in rows[0] if name not in kept},
+                where=Product.content_hash != statement.excluded.content_hash,
+            ).returning(Product.id, Product.site, Product.product_key)
+            written.update({(r.site, r.product_key): r.id for r in session.execute(statement)})
+        return written
 
     @staticmethod
-    def _upsert_images(session: Session, records: Any, now: datetime) -> None:
+    def _touch(session: Session, product_ids: list[int], ctx: StageContext) -> None:
+        if product_ids:
+            session.execute(update(Product).where(Product.id.in_(product_ids))
+                            .values(last_seen=ctx.now, last_run_id=ctx.run_id))
+
+    @staticmethod
+    def _write_price_history(session: Session, rows_by_id: dict[int, dict[str, Any]], ctx: StageContext) -> int:
+        """Close the open observation and open a new one for each product whose price state changed."""
+        if not rows_by_id:
+            return 0
+        open_rows = session.execute(
+            select(PriceObservation.product_id, PriceObservation.price, PriceObservation.currency,
+                   PriceObservation.availability)
+            .where(PriceObservation.product_id.in_(list(rows_by_id)), PriceObservation.valid_to.is_(None))
+        )
+        current = {r.product_id: _state(r.price, r.currency, r.availability) for r in open_rows}
+        moved = [pid for pid, row in rows_by_id.items()
+                 if current.get(pid) != _state(row["price"], row["currency"], row["availability"])]
+        if not moved:
+            return 0
+        session.execute(update(PriceObservation)
+                        .where(PriceObservation.product_id.in_(moved), PriceObservation.valid_to.is_(None))
+                        .values(valid_to=ctx.now))
+        session.execute(insert(PriceObservation), [
+            {"product_id": pid, "price": rows_by_id[pid]["price"], "currency": rows_by_id[pid]["currency"],
+             "availability": rows_by_id[pid]["availability"], "valid_from": ctx.now, "run_id": ctx.run_id}
+            for pid in moved
+        ])
+        return len(moved)
+
+    @staticmethod
+    def _upsert_images(session: Session, records: Any, ctx: StageContext) -> None:
         facts = {f["url"]: f for r in records for f in r.get("image_facts") or []}
         if not facts:
             return
-        rows = [{"url": url, "fetched_at": now, **{c: fact.get(c) for c in IMAGE_COLUMNS}} for url, fact in facts.items()]
+        rows = [{"url": url, "fetched_at": ctx.now, **{c: fact.get(c) for c in IMAGE_COLUMNS}} for url, fact in facts.items()]
         statement = insert_for(session, ImageRecord).values(rows)
         session.execute(statement.on_conflict_do_update(
             index_elements=["url"], set_={c: statement.excluded[c] for c in (*IMAGE_COLUMNS, "fetched_at")}
