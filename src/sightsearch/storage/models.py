@@ -145,3 +145,54 @@ class EventRecord(Base):
     stage: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class MetricSample(Base):
+    """One value of a time series in a one-minute bucket, e.g. ``pages_fetched{site=...}`` or ``fetch_latency_p95``.
+
+    Written by the event consumers (``sightsearch events consume``); read by the API's metrics endpoints and the
+    dashboard. ``labels_key`` is the canonical JSON of ``labels`` so that (name, bucket, labels) is unique.
+    """
+
+    __tablename__ = "metric_samples"
+    __table_args__ = (
+        UniqueConstraint("name", "bucket", "labels_key", name="uq_metric_samples_series_bucket"),
+        Index("ix_metric_samples_bucket", "bucket"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    bucket: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    labels_key: Mapped[str] = mapped_column(String(255), default="{}")
+    value: Mapped[float] = mapped_column()
+
+
+class Alert(Base):
+    """An alert raised by a rule over the event stream (error rate, stalled run, a site all 4xx)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_raised_at", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16), default="warning")
+    message: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    site: Mapped[str | None] = mapped_column(String(255))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKey(Base):
+    """An API key, stored as a SHA-256 hash; the clear key is shown once, at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
