@@ -22,10 +22,18 @@ def _setup(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log prog
                         handlers=[RichHandler(console=console, show_path=False)])
 
 
+def _register_commands() -> None:
+    """Import every module of this package: each registers its commands on ``app`` (imports stay lazy inside)."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
 def main() -> None:
     """Entry point: run the app; a known error prints one clear line and exits 1."""
-    from sightsearch.cli import crawl, data  # noqa: F401  (registers the commands)
-
+    _register_commands()
     try:
         app()
     except SightSearchError as err:
