@@ -63,6 +63,10 @@ class Frontier(ABC):
         """Queue ``request`` unless its fingerprint was seen before; returns True when queued."""
 
     @abstractmethod
+    async def mark_seen(self, url: str) -> bool:
+        """Record ``url``'s fingerprint without queueing it (a redirect target already fetched); True when new."""
+
+    @abstractmethod
     async def requeue(self, request: CrawlRequest) -> None:
         """Queue ``request`` again for a retry, bypassing dedup; it is not popped before ``request.not_before``.
 

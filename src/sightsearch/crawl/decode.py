@@ -52,11 +52,24 @@ def _sniff(body: bytes) -> str | None:
 
 def _detect(body: bytes) -> str:
     try:
-        body.decode("utf-8")
+        body.decode("utf-8")  # valid UTF-8 is almost never an accident, and it is the web's majority
     except UnicodeDecodeError:
-        best = from_bytes(body).best()
-        return _known_codec(best.encoding if best else None) or "cp1252"
+        return _guess_legacy(body)
     return "utf-8"
+
+
+def _guess_legacy(body: bytes) -> str:
+    matches = from_bytes(body)
+    best = matches.best()
+    if best is None:
+        return "cp1252"
+    # Western text often decodes equally well as cp1250 or cp1257; on a tie, take the web's default for
+    # unlabelled pages (windows-1252) instead of charset-normalizer's arbitrary first pick.
+    for match in matches:
+        tied = match.chaos <= best.chaos and match.coherence >= best.coherence
+        if tied and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return _known_codec(best.encoding) or "cp1252"
 
 
 def decode_body(body: bytes, content_type_header: str) -> tuple[str, str]:

@@ -30,12 +30,17 @@ class MemoryFrontier(Frontier):
 
     @override
     async def add(self, request: CrawlRequest) -> bool:
-        fingerprint = url_fingerprint(request.url)
-        if fingerprint in self._fingerprints:
+        if not await self.mark_seen(request.url):
             return False
-        self._fingerprints.add(fingerprint)
         self._enqueue(request)
         return True
+
+    @override
+    async def mark_seen(self, url: str) -> bool:
+        fingerprint = url_fingerprint(url)
+        new = fingerprint not in self._fingerprints
+        self._fingerprints.add(fingerprint)
+        return new
 
     @override
     async def requeue(self, request: CrawlRequest) -> None:

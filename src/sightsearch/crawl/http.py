@@ -98,7 +98,7 @@ class HttpFetcher(Fetcher):
             async with self._get_client().stream("GET", url, headers=headers) as response:
                 location = response.headers.get("location")
                 if response.status_code not in _REDIRECTS or not location:
-                    return await self._read(request, url, response, chain[1:])
+                    return await self._read(request, response, chain[1:])
             url = self._next_hop(url, location, chain)
 
     def _next_hop(self, url: str, location: str, chain: list[str]) -> str:
@@ -113,12 +113,14 @@ class HttpFetcher(Fetcher):
             raise PermanentFetchError(f"more than {self._settings.max_redirects} redirects from {chain[0]}")
         return target
 
-    async def _read(self, request: CrawlRequest, url: str, response: httpx.Response, redirects: list[str]) -> FetchedPage:
+    async def _read(self, request: CrawlRequest, response: httpx.Response, redirects: list[str]) -> FetchedPage:
         _raise_for_status(response)
         body = await self._read_capped(response)
         headers = {k.lower(): v for k, v in response.headers.items()}
         content_type = headers.get("content-type", "")
-        text, encoding = ("", "") if not is_text_type(content_type.split(";")[0].strip().lower()) else decode_body(body, content_type)
+        text, encoding = "", ""
+        if is_text_type(content_type.split(";")[0].strip().lower()):  # images and archives stay bytes only
+            text, encoding = decode_body(body, content_type)
         return FetchedPage(
             url=str(response.url), requested_url=request.url, status=response.status_code, headers=headers,
             body=body, text=text, encoding=encoding, elapsed=0.0, redirects=redirects,

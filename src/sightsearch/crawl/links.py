@@ -48,7 +48,8 @@ def _is_skipped(node: LexborNode, url: str) -> bool:
 def _in_pager(node: LexborNode) -> bool:
     parent, hops = node.parent, 0
     while parent is not None and hops < 4:  # pagers wrap links in a few levels (nav > ul > li > a), not more
-        if _PAGER_CLASS.search(parent.attributes.get("class") or "") or parent.attributes.get("aria-label", "").lower() == "pagination":
+        label = (parent.attributes.get("aria-label") or "").lower()
+        if _PAGER_CLASS.search(parent.attributes.get("class") or "") or label == "pagination":
             return True
         parent, hops = parent.parent, hops + 1
     return False

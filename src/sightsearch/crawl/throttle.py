@@ -33,6 +33,12 @@ class _SiteState:
     paused_until: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    async def wait_turn(self) -> None:
+        # Re-read both deadlines after each sleep: a 429 may pause the site meanwhile, and asyncio may wake a
+        # timer one clock tick early, while a politeness gap must never be shorter than promised.
+        while (remaining := max(self.next_start, self.paused_until) - time.monotonic()) > 0:
+            await asyncio.sleep(remaining)
+
 
 class DomainThrottle:
     """Limits requests per site: at most ``per_domain_concurrency`` in flight, starts spaced by the delay."""
@@ -58,11 +64,9 @@ class DomainThrottle:
         # long for a slot start right after another one and break the gap.
         async with state.slots:
             async with state.lock:
-                now = time.monotonic()
-                start = max(now, state.next_start, state.paused_until)
-                state.next_start = start + gap
-                if start > now:
-                    await asyncio.sleep(start - now)
+                await state.wait_turn()
+                # Measured after the wait, when this request really starts: the next one keeps the full gap.
+                state.next_start = time.monotonic() + gap
             yield
 
     def penalize(self, site: str, retry_after: float | None = None) -> float:
@@ -70,7 +74,7 @@ class DomainThrottle:
 
         The pause is the server's Retry-After (capped at ``max_retry_after``), else ``backoff_base``.
         """
-        pause = min(retry_after, self._settings.max_retry_after) if retry_after is not None else self._settings.backoff_base
+        pause = self._settings.backoff_base if retry_after is None else min(retry_after, self._settings.max_retry_after)
         state = self._state(site)
         state.paused_until = max(state.paused_until, time.monotonic() + pause)
         return pause

@@ -24,7 +24,8 @@ def canonicalize_url(url: str) -> str:
     """The canonical form of ``url``: lowercase scheme and host, no fragment, sorted query without
     tracking parameters, no default port. Two URLs for the same page canonicalize to the same string."""
     parts = urlsplit(url.strip())
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAM.match(k)])
+    params = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode([(name, value) for name, value in params if not _TRACKING_PARAM.match(name)])
     path = _PATH_SESSION.sub("", parts.path)
     cleaned = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
     canonical = urlsplit(_w3lib_canonicalize(cleaned))

@@ -1,0 +1,171 @@
+"""The crawler end to end against a small local shop: coverage, dedup, budget, robots, retries, events, callbacks."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from crawl_site import LocalSite, respond
+from sightsearch.config import Settings
+from sightsearch.crawl import CrawlRequest, Crawler, CrawlStats, FetchedPage, HttpFetcher, HttpStatusTransientError
+from sightsearch.crawl import MemoryFrontier
+from sightsearch.errors import PermanentFetchError
+from sightsearch.events.bus import MemoryBus
+from sightsearch.events.catalog import PageFailed, PageFetched
+
+
+def links(*hrefs: str, extra: str = "") -> str:
+    return "<html><body>" + "".join(f'<a href="{href}">{href}</a>' for href in hrefs) + extra + "</body></html>"
+
+
+def build_shop(site: LocalSite, robots: str = "User-agent: *\nDisallow: /private/\n") -> set[str]:
+    """Three listing pages with rel=next pagination, nine products, traps; returns the paths a crawl must fetch."""
+    site.page("/robots.txt", robots, content_type="text/plain")
+    traps = ('<a rel="nofollow" href="/login">login</a><a href="/logo.png">logo</a>'
+             '<a href="http://elsewhere.test/p/1">other shop</a><a href="mailto:shop@test">mail</a>')
+    site.page("/shop", links("/p/1", "/p/2", "/p/3", "/private/secret", "/about",
+                             extra='<a rel="next" href="/shop?page=2">next</a>' + traps))
+    site.page("/shop?page=2", links("/p/4", "/p/5", "/p/6", "/private/other", "/shop?utm_source=x",
+                                    extra='<a rel="next" href="/shop?page=3">next</a>'))
+    site.page("/shop?page=3", links("/p/7", "/p/8", "/p/9", "/p/1#reviews", "/shop?page=2"))
+    for n in range(1, 10):
+        site.page(f"/p/{n}", links("/shop", f"/p/{n % 9 + 1}", f"/p/{n}?gclid=ad"))
+    site.page("/about", links("/shop#top", "/"))
+    site.page("/", links("/shop"))
+    return {"/shop", "/shop?page=2", "/shop?page=3", "/about", "/", *(f"/p/{n}" for n in range(1, 10))}
+
+
+class Recorder:
+    """Collects what the crawler hands to its callbacks."""
+
+    def __init__(self, fail_on: str | None = None) -> None:
+        self.pages: list[tuple[FetchedPage, CrawlRequest]] = []
+        self.failures: list[tuple[CrawlRequest, Exception]] = []
+        self.progress: list[int] = []
+        self.fail_on = fail_on
+
+    async def on_page(self, page: FetchedPage, request: CrawlRequest) -> None:
+        self.pages.append((page, request))
+        if self.fail_on and self.fail_on in page.url:
+            raise ValueError(f"extraction broke on {page.url}")
+
+    async def on_failure(self, request: CrawlRequest, error: Exception) -> None:
+        self.failures.append((request, error))
+
+    def on_progress(self, stats: CrawlStats) -> None:
+        self.progress.append(stats.pages_done)
+
+
+async def crawl(site: LocalSite, settings: Settings, recorder: Recorder, *, seed: str = "/shop",
+                max_pages: int = 100) -> tuple[CrawlStats, MemoryBus]:
+    bus = MemoryBus()
+    async with HttpFetcher(settings) as fetcher:
+        crawler = Crawler(settings, fetcher, MemoryFrontier(), bus, "run-1")
+        stats = await crawler.run([site.url(seed)], recorder.on_page, max_pages=max_pages,
+                                  on_failure=recorder.on_failure, on_progress=recorder.on_progress)
+    return stats, bus
+
+
+def fetched_events(bus: MemoryBus) -> list[PageFetched]:
+    return [event for event in bus.events if isinstance(event, PageFetched)]
+
+
+def failed_events(bus: MemoryBus) -> list[PageFailed]:
+    return [event for event in bus.events if isinstance(event, PageFailed)]
+
+
+async def test_crawl_reaches_every_page_exactly_once(site: LocalSite, settings: Settings) -> None:
+    expected = build_shop(site)
+    recorder = Recorder()
+    stats, bus = await crawl(site, settings, recorder)
+    hits = Counter(site.paths())
+    assert hits == Counter({path: 1 for path in expected} | {"/robots.txt": 1})  # no duplicate, nothing blocked
+    assert stats.pages_fetched == len(expected) == len(recorder.pages) and stats.pages_failed == 0
+    assert stats.robots_blocked == 2 and stats.by_status == {200: len(expected)}
+    assert stats.bytes == sum(len(page.body) for page, _ in recorder.pages) and stats.elapsed > 0
+    events = fetched_events(bus)
+    assert sorted(event.url for event in events) == sorted(site.url(path) for path in expected)
+    kinds = {event.url.removeprefix(site.url("")): event.kind for event in events}
+    assert kinds["/p/5"] == "product" and kinds["/shop?page=3"] == "listing" and kinds["/about"] == "unknown"
+    assert all(event.run_id == "run-1" and event.site == f"127.0.0.1:{site.port}" for event in events)
+    assert recorder.progress == list(range(1, len(expected) + 1))
+
+
+async def test_crawl_stops_at_max_pages(site: LocalSite, settings: Settings) -> None:
+    build_shop(site)
+    stats, bus = await crawl(site, settings, Recorder(), max_pages=5)
+    fetched = [path for path in site.paths() if path != "/robots.txt"]
+    assert stats.pages_fetched == 5 and len(fetched) == 5 and len(set(fetched)) == 5
+    assert len(fetched_events(bus)) == 5
+
+
+async def test_on_page_errors_do_not_stop_the_crawl(site: LocalSite, settings: Settings) -> None:
+    expected = build_shop(site)
+    recorder = Recorder(fail_on="/p/")
+    stats, bus = await crawl(site, settings, recorder)
+    assert stats.pages_fetched == len(expected) and stats.handler_errors == 9
+    assert sorted(request.url for request, _ in recorder.failures) == sorted(site.url(f"/p/{n}") for n in range(1, 10))
+    assert all(isinstance(error, ValueError) for _, error in recorder.failures)
+    assert len(fetched_events(bus)) == len(expected) and failed_events(bus) == []
+
+
+async def test_crawl_delay_spaces_request_starts(site: LocalSite, settings: Settings) -> None:
+    site.page("/robots.txt", "User-agent: *\nCrawl-delay: 0.3\n", content_type="text/plain")
+    site.page("/shop", links("/p/1", "/p/2", "/p/3"))
+    for n in range(1, 4):
+        site.page(f"/p/{n}", "<p>product</p>")
+    stats, _ = await crawl(site, settings, Recorder())  # 4 workers, 4 per site: only the delay spaces them
+    starts = sorted(at for path, at in site.hits if path != "/robots.txt")
+    assert stats.pages_fetched == 4 and len(starts) == 4
+    # Measured at the server; 5 ms allows for loopback scheduling noise between two client sends.
+    assert all(later - earlier >= 0.295 for earlier, later in zip(starts, starts[1:]))
+
+
+async def test_retry_after_is_honoured(site: LocalSite, settings: Settings) -> None:
+    site.sequence("/shop", lambda h: respond(h, 429, "slow down", {"Retry-After": "1"}),
+                  lambda h: respond(h, 200, links()))
+    stats, bus = await crawl(site, settings, Recorder())
+    first, second = site.times("/shop")
+    assert second - first >= 1.0
+    assert stats.retries == 1 and stats.pages_fetched == 1 and failed_events(bus) == []
+
+
+async def test_transient_503_is_retried_then_succeeds(site: LocalSite, settings: Settings) -> None:
+    site.page("/shop", links("/p/1"))
+    site.sequence("/p/1", lambda h: respond(h, 503, "busy"), lambda h: respond(h, 200, "<p>ok</p>"))
+    stats, bus = await crawl(site, settings, Recorder())
+    assert site.count("/p/1") == 2 and stats.retries == 1 and stats.pages_fetched == 2 and stats.pages_failed == 0
+    assert failed_events(bus) == []
+
+
+async def test_retries_stop_at_max_retries_and_permanent_errors_are_not_retried(
+    site: LocalSite, settings: Settings
+) -> None:
+    site.page("/shop", links("/p/down", "/p/gone"))
+    site.page("/p/down", "still busy", status=503)
+    recorder = Recorder()
+    stats, bus = await crawl(site, settings, recorder)
+    assert site.count("/p/down") == 3 and site.count("/p/gone") == 1  # 1 try + max_retries=2; a 404 once
+    assert stats.retries == 2 and stats.pages_failed == 2 and stats.by_status == {200: 1, 503: 1, 404: 1}
+    failures = {request.url.rsplit("/", 1)[1]: error for request, error in recorder.failures}
+    assert isinstance(failures["down"], HttpStatusTransientError) and isinstance(failures["gone"], PermanentFetchError)
+    events = {event.url.rsplit("/", 1)[1]: event for event in failed_events(bus)}
+    assert (events["down"].transient, events["down"].attempt, events["down"].status) == (True, 2, 503)
+    assert (events["gone"].transient, events["gone"].status, events["gone"].error) == (False, 404, "HTTP 404")
+
+
+async def test_retry_after_beyond_the_cap_fails_without_waiting(site: LocalSite, settings: Settings) -> None:
+    site.page("/shop", "later", status=429, headers={"Retry-After": "3600"})
+    recorder = Recorder()
+    stats, bus = await crawl(site, settings, recorder)
+    assert site.count("/shop") == 1 and stats.retries == 0 and stats.pages_failed == 1
+    assert len(recorder.failures) == 1 and len(failed_events(bus)) == 1
+
+
+async def test_a_redirecting_seed_moves_the_scope(site: LocalSite, settings: Settings) -> None:
+    build_shop(site)
+    site.redirect("/start", site.url("/shop"), 301)  # the seed below uses "localhost": another site key
+    bus = MemoryBus()
+    async with HttpFetcher(settings) as fetcher:
+        crawler = Crawler(settings, fetcher, MemoryFrontier(), bus, "run-2")
+        stats = await crawler.run([f"http://localhost:{site.port}/start"], Recorder().on_page, max_pages=100)
+    assert stats.pages_fetched == 14 and site.count("/p/9") == 1
