@@ -169,3 +169,22 @@ async def test_a_redirecting_seed_moves_the_scope(site: LocalSite, settings: Set
         crawler = Crawler(settings, fetcher, MemoryFrontier(), bus, "run-2")
         stats = await crawler.run([f"http://localhost:{site.port}/start"], Recorder().on_page, max_pages=100)
     assert stats.pages_fetched == 14 and site.count("/p/9") == 1
+
+
+async def test_a_sitemap_seed_queues_its_pages() -> None:
+    """A sitemap.xml seed reaches every product page it lists, without any listing page."""
+    from sightsearch.demo import DemoShop, running_demo_site
+
+    pages: list[str] = []
+
+    async def on_page(page: FetchedPage, request: CrawlRequest) -> None:
+        pages.append(page.url)
+
+    truth = DemoShop(products=60).truth()
+    with running_demo_site(products=60) as base:
+        settings = Settings(backoff_base=0.05, max_retry_after=2)
+        async with HttpFetcher(settings) as fetcher:
+            crawler = Crawler(settings, fetcher, MemoryFrontier(), MemoryBus(), "run-sitemap")
+            await crawler.run([base + "/sitemap.xml"], on_page, max_pages=500)
+    fetched = {url.removeprefix(base) for url in pages}
+    assert {p["path"] for p in truth["products"]} <= fetched

@@ -18,7 +18,8 @@ from sightsearch.crawl.links import LinkSelectors, discover_links
 from sightsearch.crawl.robots import RobotsPolicy
 from sightsearch.crawl.stats import CrawlStats
 from sightsearch.crawl.throttle import DomainThrottle, backoff_delay
-from sightsearch.crawl.urls import site_of
+from sightsearch.crawl.sitemap import is_sitemap_index, parse_sitemap
+from sightsearch.crawl.urls import canonicalize_url, site_of
 from sightsearch.errors import PermanentError, TransientError
 from sightsearch.events.bus import EventBus
 from sightsearch.events.catalog import PageFailed, PageFetched
@@ -32,6 +33,7 @@ OnProgress = Callable[[CrawlStats], None]
 _IDLE_POLL = 0.02  # seconds an idle worker waits before asking the frontier again
 _PAUSING_STATUSES = frozenset({429, 503})
 _HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
+_XML_TYPES = frozenset({"application/xml", "text/xml"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,6 +175,8 @@ class CrawlRun:
             self._scope.add(site_of(page.url))
         if page.content_type in _HTML_TYPES and page.text:
             await self._queue_links(request, page)
+        elif page.content_type in _XML_TYPES or request.kind == "sitemap":
+            await self._queue_sitemap(request, page)
         try:
             await self.o.on_page(page, request)
         except Exception as err:  # the handler is the pipeline's code: its bug loses one page, not the crawl
@@ -189,6 +193,14 @@ class CrawlRun:
         for link in links:
             if site_of(link.url) in self._scope:
                 link.depth = request.depth + 1
+                self.stats.links_queued += await self.ctx.frontier.add(link)
+
+    async def _queue_sitemap(self, request: CrawlRequest, page: FetchedPage) -> None:
+        """A sitemap seed (or a child of a sitemap index) queues its URLs; an index queues its child sitemaps."""
+        kind = "sitemap" if is_sitemap_index(page.body) else "unknown"
+        for url in parse_sitemap(page.body, page.url):
+            if site_of(url) in self._scope:
+                link = CrawlRequest(url=canonicalize_url(url), depth=request.depth + 1, kind=kind, referer=page.url)
                 self.stats.links_queued += await self.ctx.frontier.add(link)
 
     async def _report_failure(self, request: CrawlRequest, err: Exception) -> None:
