@@ -110,11 +110,12 @@ def demo_site(
     crawl_delay: Annotated[float | None, typer.Option(help="Add a robots.txt Crawl-delay (seconds).")] = None,
     products: Annotated[int, typer.Option(help="Number of products.")] = 300,
     truth: Annotated[Path | None, typer.Option(help="Write the ground truth JSON here.")] = None,
+    no_transient: Annotated[bool, typer.Option("--no-transient", help="No first-hit 503/429 answers.")] = False,
 ) -> None:
     """Serve the generated demo shop on 127.0.0.1 until Ctrl-C."""
     from sightsearch.demo import DemoShop, serve_demo
 
-    options = {"products": products, "epoch": epoch, "crawl_delay": crawl_delay}
+    options = {"products": products, "epoch": epoch, "crawl_delay": crawl_delay, "transient_failures": not no_transient}
     if truth:
         DemoShop(**options).write_truth(truth)  # type: ignore[arg-type]
         console.print(f"ground truth written to {truth}")

@@ -30,10 +30,12 @@ class ImageSpec:
 class DemoShop:
     """The generated catalogue: deterministic for a given ``(products, seed, epoch)``, pure data, no I/O."""
 
-    def __init__(self, products: int = 300, seed: int = 7, epoch: int = 0, crawl_delay: float | None = None) -> None:
+    def __init__(self, products: int = 300, seed: int = 7, epoch: int = 0, crawl_delay: float | None = None,
+                 transient_failures: bool = True) -> None:
         if products < 1:
             raise ValueError("a demo shop needs at least one product")
         self.seed, self.epoch, self.crawl_delay = seed, epoch, crawl_delay
+        self.transient_failures = transient_failures
         self.image_specs: dict[str, ImageSpec] = {}
         self.near_duplicate_groups: list[list[str]] = []
         self.transient: dict[str, list[str]] = {"503": [], "429": []}
@@ -63,7 +65,8 @@ class DemoShop:
             product, self.changes[product.id] = at_epoch(product, self.seed, self.epoch)
             products.append(replace(product, related=_related(base, product, self.seed)))
         by_id = {product.id: product for product in products}
-        self.transient = {"503": [by_id[i].path for i in code_503], "429": [by_id[i].path for i in code_429]}
+        if self.transient_failures:  # off for benchmarks that measure raw speed apart from politeness
+            self.transient = {"503": [by_id[i].path for i in code_503], "429": [by_id[i].path for i in code_429]}
         self.near_duplicate_groups = [[by_id[pid].images[0] for pid in group] for group in groups if len(group) > 1]
         return products
 

@@ -11,8 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 import numpy as np
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 HASH_BITS = 64
 
@@ -84,6 +82,10 @@ def _merge(labels: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarra
     """``labels`` after joining the components of each ``left[i]``, ``right[i]`` pair."""
     if left.size == 0:
         return labels
+    # scipy costs ~0.4 s to import: only a run that finds near-duplicates pays for it.
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
     size = int(labels.max()) + 1
     edges = coo_array((np.ones(left.size, dtype=np.int8), (labels[left], labels[right])), shape=(size, size))
     _, merged = connected_components(edges, directed=False)
