@@ -20,8 +20,8 @@ def postgres_admin_url() -> Iterator[str]:
     if given:
         yield given
         return
-    with throwaway_postgres() as url:
-        yield url
+    with throwaway_postgres() as server:
+        yield server.url
 
 
 @pytest.fixture

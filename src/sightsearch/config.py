@@ -40,7 +40,21 @@ class Settings(BaseSettings):
 
     # Pipeline
     batch_size: int = Field(100, ge=1, description="Records per ETL batch.")
+    load_retries: int = Field(6, ge=0, description="Retries of a load during a database outage (back-off as for fetches) before the batch is parked on disk.")
     data_dir: Path = Field(Path(".sightsearch"), description="Folder for local state (event spool, caches).")
+
+    # Event stream (Kafka); unset bootstrap keeps the local events table
+    kafka_bootstrap: str | None = Field(None, description="Kafka bootstrap servers (host:port,...); set to publish events to Kafka.")
+    kafka_topic_prefix: str = Field("sightsearch", min_length=1, description="Topic prefix: events go to <prefix>.<family> (run, page, record, stage, image).")
+    kafka_idempotence: bool = Field(True, description="Ask for an idempotent producer; falls back to acks=all when the broker refuses.")
+    event_buffer_size: int = Field(10_000, ge=1, description="Events held in memory for the sender; overflow goes to the disk spool.")
+    event_spool_max_bytes: int = Field(100_000_000, ge=1024, description="Largest disk spool of undelivered events; beyond it events are dropped and counted.")
+    event_flush_timeout: float = Field(10.0, gt=0, description="Seconds flush()/close() wait for delivery before leaving the rest spooled.")
+    alert_error_rate: float = Field(0.2, gt=0, le=1, description="Alert when a site's fetch error rate in the window exceeds this.")
+    alert_window_minutes: int = Field(5, ge=1, description="Window of the error-rate and all-4xx rules, in minutes.")
+    alert_min_events: int = Field(10, ge=1, description="Fewest page events in the window before the error-rate and all-4xx rules judge a site.")
+    alert_stall_minutes: float = Field(10.0, gt=0, description="Alert when an unfinished run published no event for this many minutes.")
+    alert_webhook_url: str | None = Field(None, description="POST every new alert as JSON to this URL (optional).")
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from collections import Counter
@@ -15,9 +16,9 @@ from sqlalchemy import Engine
 
 from sightsearch.config import Settings
 from sightsearch.crawl import Crawler, CrawlRequest, CrawlStats, FetchedPage, HttpFetcher, LinkSelectors, MemoryFrontier
-from sightsearch.errors import ConfigurationError
+from sightsearch.errors import ConfigurationError, StageFailed
 from sightsearch.etl.contract import Record
-from sightsearch.etl.pipeline import EtlPipeline
+from sightsearch.etl.pipeline import EtlPipeline, database_unavailable
 from sightsearch.events.bus import EventBus
 from sightsearch.events.catalog import RunFinished, RunStarted
 from sightsearch.events.local import TableBus
@@ -27,6 +28,9 @@ from sightsearch.storage.db import get_engine, session_scope, upgrade_schema
 from sightsearch.storage.deadletters import add_dead_letters
 from sightsearch.storage.imagegroups import regroup_images
 from sightsearch.storage.models import CrawlRun
+from sightsearch.storage.pending import park_batch, pending_batches
+
+log = logging.getLogger(__name__)
 
 ProgressHook = Callable[[Mapping[str, int]], None]
 
@@ -111,7 +115,10 @@ class EmbeddedRun:
             async def fetch_images(urls: list[str]) -> dict[str, dict[str, Any]]:
                 return image_facts(await images.download_many(urls)) if self.settings.download_images else {}
 
-            self.pipeline = EtlPipeline(self.engine, self.bus, self.run_id, fetch_images=fetch_images)
+            self.pipeline = EtlPipeline(self.engine, self.bus, self.run_id, fetch_images=fetch_images,
+                                        load_retries=self.settings.load_retries,
+                                        load_backoff=(self.settings.backoff_base, self.settings.backoff_max))
+            await self._load_parked()
             crawler = Crawler(self.settings, fetcher, MemoryFrontier(), self.bus, self.run_id)
             stats = await crawler.run(
                 seeds, self._on_page, max_pages=self.max_pages, on_failure=self._on_failure,
@@ -137,8 +144,29 @@ class EmbeddedRun:
         async with self._load_lock:
             batch, self._batch = self._batch, []
             if batch:
-                outcome = await self.pipeline.process(batch)
-                self.counts.update(outcome.counts)
+                await self._process(batch, "cleanse")
+
+    async def _process(self, batch: list[Record], start: str) -> bool:
+        """Run a batch; when the database stays down through the retries, park it on disk instead of losing it."""
+        try:
+            outcome = await self.pipeline.process(batch, start=start)
+        except StageFailed as err:
+            if not database_unavailable(err.__cause__):
+                raise
+            path = await asyncio.to_thread(park_batch, self.settings.data_dir, self.run_id, start, batch)
+            self.counts["batches_parked"] += 1
+            log.error("database unavailable: %d records parked in %s; the next run loads them first", len(batch), path)
+            return False
+        self.counts.update(outcome.counts)
+        return True
+
+    async def _load_parked(self) -> None:
+        """Load the batches an earlier run parked during a database outage, oldest first."""
+        for path, start, records in pending_batches(self.settings.data_dir):
+            if not await self._process(records, start):
+                return
+            path.unlink()
+            self.counts["parked_batches_loaded"] += 1
 
     async def _on_failure(self, request: CrawlRequest, error: Exception) -> None:
         self.counts["pages_dead_lettered"] += 1

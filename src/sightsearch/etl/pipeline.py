@@ -8,13 +8,17 @@ the Celery tasks both call ``EtlPipeline``.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from sightsearch.crawl.throttle import backoff_delay
 from sightsearch.errors import StageFailed
 from sightsearch.etl.cleanse import cleanse
 from sightsearch.etl.contract import Record, Reject, Stage, StageContext, StageResult
@@ -27,6 +31,8 @@ from sightsearch.events.catalog import ImageFailed, RecordLoaded, RecordRejected
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.deadletters import add_dead_letters
 from sightsearch.storage.models import ImageRecord
+
+log = logging.getLogger(__name__)
 
 STAGE_ORDER = ("cleanse", "transform", "validate", "enrich", "load")
 ImageFetch = Callable[[list[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]
@@ -44,11 +50,14 @@ class BatchOutcome:
 class EtlPipeline:
     """Runs batches through the five stages against one store and one event bus."""
 
-    def __init__(self, engine: Engine, bus: EventBus, run_id: str, *, fetch_images: ImageFetch | None = None) -> None:
+    def __init__(self, engine: Engine, bus: EventBus, run_id: str, *, fetch_images: ImageFetch | None = None,
+                 load_retries: int = 6, load_backoff: tuple[float, float] = (0.5, 30.0)) -> None:
         self.engine = engine
         self.bus = bus
         self.run_id = run_id
         self.fetch_images = fetch_images
+        self.load_retries = load_retries
+        self.load_backoff = load_backoff
         self.stages: dict[str, Stage] = {
             "cleanse": cleanse, "transform": transform, "validate": validate, "enrich": enrich, "load": Loader(engine),
         }
@@ -62,11 +71,11 @@ class EtlPipeline:
             if name == "enrich":
                 ctx = replace(ctx, images=await self._new_image_facts(records))
             if name == "load":
-                records = await asyncio.to_thread(self._run_stage, name, records, ctx, outcome)
+                records = await asyncio.to_thread(self._load_with_retries, records, ctx, outcome)
             else:
                 records = self._run_stage(name, records, ctx, outcome)
         outcome.loaded = records
-        await asyncio.to_thread(self._finish, outcome)
+        await asyncio.to_thread(self._with_db_retries, lambda: self._finish(outcome), outcome, "writing dead letters")
         return outcome
 
     def _run_stage(self, name: str, records: list[Record], ctx: StageContext, outcome: BatchOutcome) -> list[Record]:
@@ -83,12 +92,36 @@ class EtlPipeline:
         ))
         return result.records
 
+    def _load_with_retries(self, records: list[Record], ctx: StageContext, outcome: BatchOutcome) -> list[Record]:
+        """Load, retrying a database outage with back-off; the load is one transaction, so a retry is safe."""
+        return self._with_db_retries(lambda: self._run_stage("load", records, ctx, outcome), outcome,
+                                     f"loading {len(records)} records")
+
+    def _with_db_retries(self, step: Callable[[], Any], outcome: BatchOutcome, what: str) -> Any:
+        for attempt in range(self.load_retries + 1):
+            try:
+                return step()
+            except (StageFailed, DBAPIError) as err:
+                cause = err.__cause__ if isinstance(err, StageFailed) else err
+                if not database_unavailable(cause) or attempt == self.load_retries:
+                    raise
+                delay = backoff_delay(attempt + 1, *self.load_backoff)
+                outcome.counts["load_retries"] += 1
+                log.warning("database unavailable while %s (run %s): retry %d/%d in %.1fs: %s",
+                            what, self.run_id, attempt + 1, self.load_retries, delay, cause)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
     async def _new_image_facts(self, records: list[Record]) -> Mapping[str, Mapping[str, Any]]:
         """Download the batch's images that the store does not know yet."""
         if self.fetch_images is None:
             return {}
         urls = sorted({url for r in records for url in r.get("images") or []})
-        known = await asyncio.to_thread(self._known_images, urls)
+        try:
+            known = await asyncio.to_thread(self._known_images, urls)
+        except DBAPIError as err:  # not fatal: at worst known images are downloaded again
+            log.warning("could not read known images, downloading all: %s", err)
+            known = set()
         facts = await self.fetch_images([u for u in urls if u not in known])
         for url, fact in facts.items():
             if fact.get("error"):
@@ -114,3 +147,10 @@ class EtlPipeline:
         outcome.counts["loaded"] += len(outcome.loaded)
         outcome.counts["rejected"] += len(outcome.rejects)
         self.bus.flush()
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """True for errors that mean the database is away or busy (worth a retry), not that the data is wrong."""
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
