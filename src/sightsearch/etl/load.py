@@ -15,21 +15,19 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, tuple_, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from sightsearch.etl.contract import Record, StageContext, StageResult
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
-from sightsearch.storage.upsert import insert_for
+from sightsearch.storage.upsert import insert_for, insert_rows, upsert_rows
 
 PRODUCT_COLUMNS = (
     "url", "title", "brand", "sku", "gtin", "mpn", "category", "description", "price", "old_price",
     "currency", "availability", "images", "attributes", "sources", "content_hash",
 )
 IMAGE_COLUMNS = ("width", "height", "format", "bytes", "sha256", "phash", "error")
-# Rows per INSERT statement: SQLite allows 32,766 bound parameters, a product row binds 24.
-UPSERT_CHUNK = 1000
 PriceState = tuple[Decimal | None, str | None, str | None]
 
 
@@ -79,52 +77,53 @@ class Loader:
 
     @staticmethod
     def _known_hashes(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
-        if not keys:
-            return {}
-        rows = session.execute(select(Product.id, Product.site, Product.product_key, Product.content_hash)
-                               .where(tuple_(Product.site, Product.product_key).in_(keys)))
-        return {(r.site, r.product_key): (r.id, r.content_hash) for r in rows}
+        # One IN list per site (a batch is nearly always one site): far cheaper to compile than a tuple IN.
+        by_site: dict[str, list[str]] = {}
+        for site, key in keys:
+            by_site.setdefault(site, []).append(key)
+        table, known = Product.__table__, {}
+        for site, site_keys in by_site.items():
+            rows = session.connection().execute(
+                select(table.c.id, table.c.product_key, table.c.content_hash)
+                .where(table.c.site == site, table.c.product_key.in_(site_keys))
+            )
+            known.update({(site, r.product_key): (r.id, r.content_hash) for r in rows})
+        return known
 
     @staticmethod
     def _upsert(session: Session, rows: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
-        """Insert new and update changed products in one statement; returns the keys actually written."""
-        written: dict[tuple[str, str], int] = {}
-        kept = {"first_seen", "site", "product_key"}  # first_seen belongs to the first load, forever
-        for start in range(0, len(rows), UPSERT_CHUNK):
-            statement = insert_for(session, Product).values(rows[start:start + UPSERT_CHUNK])
-            statement = statement.on_conflict_do_update(
-                index_elements=["site", "product_key"],
-                set_={name: statement.excluded[name] for name in rows[0] if name not in kept},
-                where=Product.content_hash != statement.excluded.content_hash,
-            ).returning(Product.id, Product.site, Product.product_key)
-            written.update({(r.site, r.product_key): r.id for r in session.execute(statement)})
-        return written
+        """Insert new and update changed products in bulk; returns the keys actually written."""
+        written = upsert_rows(session, Product.__table__, rows, keys=("site", "product_key"),  # type: ignore[arg-type]
+                              keep=("first_seen",), guard="content_hash")  # first_seen belongs to the first load
+        return {(site, key): product_id for (site, key), product_id in written.items()}
 
     @staticmethod
     def _touch(session: Session, product_ids: list[int], ctx: StageContext) -> None:
         if product_ids:
-            session.execute(update(Product).where(Product.id.in_(product_ids))
-                            .values(last_seen=ctx.now, last_run_id=ctx.run_id))
+            table = Product.__table__
+            session.connection().execute(update(table).where(table.c.id.in_(product_ids))
+                                         .values(last_seen=ctx.now, last_run_id=ctx.run_id))
 
     @staticmethod
     def _write_price_history(session: Session, rows_by_id: dict[int, dict[str, Any]], ctx: StageContext) -> int:
         """Close the open observation and open a new one for each product whose price state changed."""
         if not rows_by_id:
             return 0
-        open_rows = session.execute(
-            select(PriceObservation.product_id, PriceObservation.price, PriceObservation.currency,
-                   PriceObservation.availability)
-            .where(PriceObservation.product_id.in_(list(rows_by_id)), PriceObservation.valid_to.is_(None))
+        history, connection = PriceObservation.__table__, session.connection()
+        open_rows = connection.execute(
+            select(history.c.product_id, history.c.price, history.c.currency, history.c.availability)
+            .where(history.c.product_id.in_(list(rows_by_id)), history.c.valid_to.is_(None))
         )
         current = {r.product_id: _state(r.price, r.currency, r.availability) for r in open_rows}
         moved = [pid for pid, row in rows_by_id.items()
                  if current.get(pid) != _state(row["price"], row["currency"], row["availability"])]
         if not moved:
             return 0
-        session.execute(update(PriceObservation)
-                        .where(PriceObservation.product_id.in_(moved), PriceObservation.valid_to.is_(None))
-                        .values(valid_to=ctx.now))
-        session.execute(insert(PriceObservation), [
+        to_close = [pid for pid in moved if pid in current]  # a new product has no open row to close
+        if to_close:
+            connection.execute(update(history).where(history.c.product_id.in_(to_close), history.c.valid_to.is_(None))
+                               .values(valid_to=ctx.now))
+        insert_rows(session, history, [
             {"product_id": pid, "price": rows_by_id[pid]["price"], "currency": rows_by_id[pid]["currency"],
              "availability": rows_by_id[pid]["availability"], "valid_from": ctx.now, "run_id": ctx.run_id}
             for pid in moved
