@@ -34,6 +34,11 @@ class Product(Base):
         Index("ix_products_brand", "brand"),
         Index("ix_products_price", "price"),
         Index("ix_products_updated_at", "updated_at"),
+        # PostgreSQL only (migration 0003): JSONB containment filters on attributes, trigram text search on titles.
+        Index("ix_products_attributes", "attributes", postgresql_using="gin",
+              postgresql_ops={"attributes": "jsonb_path_ops"}).ddl_if(dialect="postgresql"),
+        Index("ix_products_title_trgm", "title", postgresql_using="gin",
+              postgresql_ops={"title": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
