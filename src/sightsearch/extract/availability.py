@@ -21,7 +21,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     ("BackOrder", r"back-?order|auf bestellung|sur commande|bajo pedido|su ordinazione|op bestelling"),
     ("Discontinued", r"discontinued|no longer (available|sold|made)|nicht mehr (erhältlich|lieferbar|verfügbar)|"
                      r"plus (disponible|fabriqué)|descatalogad|fuori produzione|uitlopend"),
-    ("OutOfStock", r"out of stock|out-of-stock|sold out|sold-out|currently unavailable|not available|unavailable|"
+    ("OutOfStock", r"(will be|when( it is)?|once) back in stock|sera de nouveau|wieder (auf lager|verfügbar) sein|"
+                   r"out of stock|out-of-stock|sold out|sold-out|currently unavailable|not available|unavailable|"
                    r"not in stock|no stock|temporarily out|ausverkauft|nicht (auf lager|verfügbar|lieferbar|vorrätig)|"
                    r"derzeit nicht|vergriffen|[ée]puis[ée]|rupture de stock|en rupture|indisponible|"
                    r"(pas|plus) (en stock|disponible)|agotad[oa]|sin stock|no disponible|sin existencias|"
@@ -73,3 +74,15 @@ def normalize_availability(value: str | None) -> str | None:
     if not text:
         return None
     return _schema_value(text) or stock_phrase(text)
+
+
+def stock_class(availability: str | None) -> str | None:
+    """Fold a schema.org availability into ``InStock`` / ``OutOfStock`` (``None`` when it says neither).
+
+    Sold-out and discontinued products cannot be bought; limited, online-only and in-store-only ones can.
+    """
+    if availability in {"OutOfStock", "SoldOut", "Discontinued"}:
+        return "OutOfStock"
+    if availability in {"InStock", "LimitedAvailability", "OnlineOnly", "InStoreOnly"}:
+        return "InStock"
+    return None

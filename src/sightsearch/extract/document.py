@@ -11,18 +11,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
-import lxml.html
 from charset_normalizer import from_bytes
 from lxml import etree
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# A <title> whose text runs into another tag instead of </title>.
+_UNCLOSED_TITLE = re.compile(r"<title\b[^>]*>([^<]*)<(?!/title)", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 # Browsers read these labels as a superset (WHATWG encoding standard); decoding strictly would garble real pages.
 _LABEL_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "utf-8",
                   "ascii": "utf-8", "shift-jis": "cp932", "shift_jis": "cp932", "sjis": "cp932", "gb2312": "gb18030",
                   "gbk": "gb18030", "x-sjis": "cp932", "euc-kr": "cp949"}
-_TWO_LEVEL_SUFFIXES = {"co", "com", "net", "org", "gov", "ac", "or", "ne"}
-_SKIPPED_TEXT = "ancestor::script or ancestor::style or ancestor::noscript or ancestor::template"
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -61,16 +60,25 @@ def decode_html(data: bytes) -> str:
     return data.decode(encoding, errors="replace")
 
 
+def _close_title(text: str) -> str:
+    """Close a ``<title>`` that was never closed, which would otherwise swallow the whole page as its text."""
+    match = _UNCLOSED_TITLE.search(text, 0, 65536)
+    return text if match is None else text[: match.end(1)] + "</title>" + text[match.end(1) :]
+
+
 def parse_html(text: str) -> etree._Element | None:
     """Parse HTML leniently with lxml; ``None`` when there is no document at all."""
     if not text.strip():
         return None
+    text = _close_title(text)
     # Parsing UTF-8 bytes sidesteps lxml's refusal of str input that carries an XML encoding declaration.
-    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+    # A plain etree parser: lxml.html's element classes cost a Python lookup per element, a third of the run time.
+    parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
-    except (etree.ParserError, ValueError, UnicodeError):
+        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, UnicodeError):
         return None
+    return root
 
 
 def country_from_host(host: str) -> str | None:
@@ -84,14 +92,19 @@ def country_from_host(host: str) -> str | None:
 
 @dataclass
 class Document:
-    """One parsed page: its tree, its address and the language and country hints read from it."""
+    """One parsed page: its tree, its address and the language and country hints read from it.
+
+    ``tree`` holds only what a person can see: scripts, styles and templates are removed after parsing (which
+    halves the cost of reading the visible text); the JSON-LD blocks are kept aside in ``jsonld_texts``.
+    """
 
     url: str
     tree: etree._Element | None
     lang: str | None = None
     country: str | None = None
     host: str = ""
-    _cache: dict[str, object] = field(default_factory=dict, repr=False)
+    jsonld_texts: list[str] = field(default_factory=list)
+    has_item_markup: bool = True  # False when the source has no itemprop/itemscope/typeof at all: skip the search
 
     def xpath(self, query: str) -> list:
         """Run an XPath query on the tree; an empty list when the page did not parse."""
@@ -101,6 +114,14 @@ class Document:
             return self.tree.xpath(query)
         except etree.XPathError:
             return []
+
+    @cached_property
+    def item_elements(self) -> list[etree._Element]:
+        """Elements carrying microdata or RDFa attributes, found in one pass for every structured-data reader."""
+        if not self.has_item_markup:
+            return []
+        # Walking the attribute axis is about four times faster in libxml2 than testing every element.
+        return self.xpath("//@itemscope/.. | //@typeof/.. | //@itemprop/..")
 
     @cached_property
     def title(self) -> str | None:
@@ -115,9 +136,9 @@ def clean_text(value: object) -> str:
 
 
 def element_text(element: etree._Element) -> str:
-    """The visible text of an element: script and style contents left out, whitespace collapsed."""
+    """The text of an element, whitespace collapsed (scripts and styles are already gone from the tree)."""
     try:
-        parts = element.xpath(f".//text()[not({_SKIPPED_TEXT})]")
+        parts = element.xpath(".//text()")
     except (etree.XPathError, ValueError):
         return ""
     return clean_text(" ".join(parts))
@@ -147,4 +168,16 @@ def load_document(html: str | bytes, url: str) -> Document:
     except ValueError:
         host = ""
     lang, region = _language_hints(tree)
-    return Document(url=url, tree=tree, lang=lang, country=country_from_host(host) or region, host=host)
+    jsonld_texts = _take_scripts(tree)
+    return Document(url=url, tree=tree, lang=lang, country=country_from_host(host) or region, host=host,
+                    jsonld_texts=jsonld_texts, has_item_markup="itemprop" in text or "typeof" in text)
+
+
+def _take_scripts(tree: etree._Element | None) -> list[str]:
+    """Keep the JSON-LD blocks' text, then drop every invisible element (its tail text stays)."""
+    if tree is None:
+        return []
+    texts = [script.text or "" for script in tree.xpath("//script[@type]")
+             if "ld+json" in (script.get("type") or "").lower()]
+    etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
+    return texts

@@ -96,10 +96,9 @@ def iter_nodes(value: Any) -> Iterator[dict[str, Any]]:
 
 def jsonld_blocks(doc: Document) -> list[Any]:
     """The parsed JSON-LD blocks of a page, in document order, broken ones skipped."""
-    scripts = doc.xpath("//script[contains(translate(@type,'JSONLD','jsonld'),'ld+json')]")
     blocks = []
-    for script in scripts:
-        parsed = parse_json_lenient(script.text or "")
+    for text in doc.jsonld_texts:
+        parsed = parse_json_lenient(text)
         if parsed is not None:
             blocks.append(parsed)
     return blocks

@@ -46,7 +46,11 @@ def _read_item(scope: etree._Element, scope_attr: str, prop_attr: str, depth: in
         names = child.get(prop_attr)
         nested = child.get(scope_attr) is not None
         if names and nested and depth < _MAX_ITEM_DEPTH:
-            _add(item, names, _read_item(child, scope_attr, prop_attr, depth + 1))
+            inner = _read_item(child, scope_attr, prop_attr, depth + 1)
+            # <meta itemprop="brand" itemscope itemtype=".../Brand" content="Acme">: an empty item with a value.
+            has_properties = len(inner) > 1
+            content = child.get("content")
+            _add(item, names, inner if has_properties or content is None else clean_text(content))
         elif names:
             _add(item, names, property_value(child))
         if not nested:
@@ -56,7 +60,9 @@ def _read_item(scope: etree._Element, scope_attr: str, prop_attr: str, depth: in
 
 def _main_item(doc: Document, scope_attr: str, prop_attr: str) -> dict[str, Any]:
     products = []
-    for scope in doc.xpath(f"//*[@{scope_attr}]"):
+    for scope in doc.item_elements:
+        if scope.get(scope_attr) is None:
+            continue
         item_type = scope.get("itemtype") or scope.get("typeof") or ""
         if type_names({"@type": item_type.split()}) & PRODUCT_TYPES:
             products.append(_read_item(scope, scope_attr, prop_attr))
@@ -74,11 +80,17 @@ def extract_rdfa(doc: Document) -> dict[str, Any]:
     return _main_item(doc, "typeof", "property")
 
 
+def _in_item(element: etree._Element) -> bool:
+    return element.get("itemscope") is not None or any(a.get("itemscope") is not None for a in element.iterancestors())
+
+
 def extract_loose_itemprops(doc: Document) -> dict[str, Any]:
     """Product fields from ``itemprop`` attributes that belong to no item, read as one flat product."""
     item: dict[str, Any] = {"@type": ["Product"]}
     offer: dict[str, Any] = {"@type": ["Offer"]}
-    for element in doc.xpath("//*[@itemprop and not(ancestor-or-self::*[@itemscope])]"):
+    for element in doc.item_elements:
+        if element.get("itemprop") is None or _in_item(element):
+            continue
         for name in element.get("itemprop", "").split():
             target = offer if name in {"price", "priceCurrency", "availability", "lowPrice"} else item
             target.setdefault(name, []).append(property_value(element))

@@ -26,7 +26,7 @@ def meta_tags(doc: Document) -> dict[str, str]:
     """The page's ``<meta property|name=... content=...>`` pairs, keys lowercased, first occurrence wins."""
     found: dict[str, str] = {}
     for meta in doc.xpath("//meta[@content]"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip().lower()
+        key = (meta.get("property") or meta.get("name") or "").strip().lower()
         value = clean_text(meta.get("content"))
         if key and value:
             found.setdefault(key, value)

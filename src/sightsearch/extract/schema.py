@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -14,7 +15,7 @@ from sightsearch.extract.price import structured_price
 PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "ProductModel", "IndividualProduct", "SomeProducts",
                            "Vehicle", "Car", "Book"})
 _GTIN_KEYS = ("gtin13", "gtin", "gtin14", "gtin12", "gtin8", "isbn", "ean")
-_OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
+_ATTRIBUTE_KEYS = ("color", "size", "material", "model")
 Resolver = Callable[[str], dict[str, Any] | None]
 
 
@@ -41,6 +42,8 @@ def text_of(value: Any) -> str | None:
     if value is None or isinstance(value, (dict, bool)):
         return None
     text = clean_text(value)
+    if "&" in text and ";" in text:
+        text = html.unescape(text)  # templates often HTML-escape values before putting them into JSON
     return text or None
 
 
@@ -93,6 +96,11 @@ def offer_fields(product: dict[str, Any], resolve: Resolver) -> dict[str, Any]:
     return fields
 
 
+def _category(value: Any) -> str | None:
+    text = text_of(value)
+    return text if text and any(char.isalpha() for char in text) else None  # a bare number is a category id
+
+
 def _images(value: Any, base_url: str) -> list[str]:
     urls = []
     for item in _as_list(value):
@@ -112,11 +120,11 @@ def product_fields(product: dict[str, Any], doc: Document, resolve: Resolver = l
         "gtin": next((text_of(product[k]) for k in _GTIN_KEYS if text_of(product.get(k))), None),
         "brand": text_of(_resolved(first(product.get("brand")), resolve)),
         "description": text_of(product.get("description")),
-        "category": text_of(product.get("category")),
+        "category": _category(product.get("category")),
         "images": _images(product.get("image"), doc.url),
     }
     fields.update(offer_fields(product, resolve))
-    attributes = {key: text_of(product[key]) for key in ("color", "size", "material", "model") if text_of(product.get(key))}
+    attributes = {key: text_of(product[key]) for key in _ATTRIBUTE_KEYS if text_of(product.get(key))}
     if attributes:
         fields["attributes"] = attributes
     return {key: value for key, value in fields.items() if value not in (None, "", [], {})}
@@ -147,7 +155,7 @@ def merge_variants(main: dict[str, Any], fields: dict[str, Any], products: list[
     """Adjust the main product's fields when the page lists its variants (sizes, colours) as sibling products.
 
     The product is available when any variant is, and a sku that differs between variants names a variant, not
-    the product, so it is only kept as ``variant_sku`` (a fallback below labelled product codes).
+    the product, so it is only kept as ``variant_sku`` (evidence, not the product's sku).
     """
     name = text_of(main.get("name"))
     siblings = [p for p in products if p is not main and name and text_of(p.get("name")) == name]

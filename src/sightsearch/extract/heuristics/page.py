@@ -1,0 +1,173 @@
+"""What the heuristics share about one page: its visible text nodes in order and where the product sits."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+from lxml import etree
+
+from sightsearch.extract.document import Document, element_text
+
+# Scripts and styles are already stripped from the tree (see Document); option lists are not read as content.
+_VISIBLE_TEXT = "//body//text()[normalize-space()][not(parent::option or parent::textarea)]"
+# Class/id/itemprop keywords that mark where a template keeps a field.
+_KEYWORDS = {"price": ("price",), "stock": ("stock", "availab", "inventory", "dostupnost", "lager"),
+             "brand": ("brand",)}
+_NO_KINDS: frozenset[str] = frozenset()
+_KIND_OF_WORD = {word: kind for kind, words in _KEYWORDS.items() for word in words}
+_ANY_KEYWORD = re.compile("|".join(_KIND_OF_WORD), re.IGNORECASE)
+_MARK_DEPTH = 4
+_BEFORE_TITLE, _AFTER_TITLE = 150, 400  # visible texts around the title searched for the product's details
+_SPACES = re.compile(r"[^\S\x00]+")  # any whitespace run, but never the \x00 that separates texts
+_DIRECTION_MARKS = dict.fromkeys([*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF])
+# Containers of other products or of page chrome: prices, brands and stock texts found inside them are not
+# the main product's. Keywords must start a class token or follow a separator, so "celwidget" is no "widget".
+OFF_PRODUCT = re.compile(
+    r"(?:^|[\s_-])(?:related|recommend|similar|sponsor|carousel|cross-?sell|upsell|also-|accessor|bundle|compar|"
+    r"recent|viewed|cookie|consent|mini-?cart|you-?may|other-?products|product-?list|teaser|slick|swiper|promo)"
+    r"|(?:^|\s)(?:footer|header|nav|menu|breadcrumb)",
+    re.IGNORECASE,
+)
+_PAGE_ROOTS = {"body", "html"}
+
+
+class Page:
+    """A document seen as a person reads it: visible texts in order, the title element, off-product areas."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        # Element -> index of its first visible text: distances are counted in visible texts, not elements.
+        self._position: dict[etree._Element, int] = {}
+
+    @cached_property
+    def text_nodes(self) -> list[etree._ElementUnicodeResult]:
+        """Visible, non-blank text nodes in document order (each knows its parent element)."""
+        return self.doc.xpath(_VISIBLE_TEXT)
+
+    @cached_property
+    def texts(self) -> list[str]:
+        """The visible texts, whitespace collapsed and bidi marks removed."""
+        # Cleaned as one string (two C-level passes) and split again: much faster than cleaning node by node.
+        joined = _SPACES.sub(" ", "\x00".join(self.text_nodes).translate(_DIRECTION_MARKS))
+        texts = [text.strip() for text in joined.split("\x00")]
+        if len(texts) == len(self.text_nodes):
+            return texts
+        return [" ".join(node.translate(_DIRECTION_MARKS).split()) for node in self.text_nodes]  # a NUL in a text
+
+    @cached_property
+    def joined_text(self) -> str:
+        """All visible text as one string, for cheap "is this value shown anywhere" checks."""
+        return " ".join(self.texts)
+
+    def marked(self, kind: str) -> list[etree._Element]:
+        """Elements holding visible text whose class, id or itemprop names a field (``price``, ``stock``,
+        ``brand``): for each text, the nearest such element among its owner and the owner's close ancestors.
+
+        Walking up from the visible texts is much cheaper than an XPath over every element of a 1 MB page.
+        """
+        return self._all_marked.get(kind, [])
+
+    @cached_property
+    def _all_marked(self) -> dict[str, list[etree._Element]]:
+        kinds_of: dict[etree._Element, frozenset[str]] = {}
+        found: dict[str, dict[etree._Element, None]] = {}
+        start, stop = self.window
+        for index in range(start, stop):
+            element = self.text_nodes[index].getparent()
+            if element in self._position:
+                continue  # this element's texts were already walked up from
+            self._position[element], pending = index, {"price", "stock", "brand"}
+            for _ in range(_MARK_DEPTH):
+                if element is None or not pending:
+                    break
+                kinds = kinds_of.get(element)
+                if kinds is None:
+                    kinds = kinds_of[element] = _element_kinds(element)
+                for kind in kinds & pending:
+                    found.setdefault(kind, {}).setdefault(element, None)
+                    self._position.setdefault(element, index)
+                pending -= kinds
+                element = element.getparent()
+        return {kind: list(elements) for kind, elements in found.items()}
+
+    @cached_property
+    def anchor(self) -> etree._Element | None:
+        """The element naming the product, around which its price and stock sit: the ``<h1>`` that shares the most
+        words with the page ``<title>`` (a page may have promotional ``<h1>`` elements too), else the first one.
+        """
+        title_words = _words(self.doc.title or "")
+        best, best_overlap = None, -1
+        for heading in self.doc.xpath("//body//h1"):
+            text = element_text(heading)
+            if not text or is_off_product(heading):
+                continue
+            overlap = len(_words(text) & title_words)
+            if overlap > best_overlap:
+                best, best_overlap = heading, overlap
+        return best
+
+    @cached_property
+    def window(self) -> tuple[int, int]:
+        """The range of visible texts where the product's own details sit: around the title when there is one.
+
+        Reading only this window keeps the heuristics fast on 1 MB pages and away from footers and feeds.
+        """
+        anchor = self.anchor
+        if anchor is None:
+            return 0, len(self.text_nodes)
+        inside = set(anchor.iter())
+        at = next((i for i, node in enumerate(self.text_nodes) if node.getparent() in inside), 0)
+        self._position[anchor] = at
+        return max(0, at - _BEFORE_TITLE), min(len(self.text_nodes), at + _AFTER_TITLE)
+
+    def position(self, element: etree._Element) -> int:
+        """Index of the element's first visible text in :attr:`texts` (``len(texts)`` when it shows none)."""
+        self._all_marked  # noqa: B018 - fills the positions of text owners and marked elements
+        if element is self.anchor:
+            return self._position.get(element, 0)
+        if element in self._position:
+            return self._position[element]
+        inside = set(element.iter())
+        for index, node in enumerate(self.text_nodes):
+            if node.getparent() in inside:
+                self._position[element] = index
+                return index
+        return len(self.text_nodes)
+
+    def distance(self, element: etree._Element) -> float:
+        """How far an element is from the product title, in visible texts; elements before it count double."""
+        if self.anchor is None:
+            return float(self.position(element))
+        delta = self.position(element) - self.position(self.anchor)
+        return float(delta if delta >= 0 else -2 * delta)
+
+
+def _words(text: str) -> set[str]:
+    return {word for word in re.findall(r"\w+", text.casefold()) if len(word) > 1}
+
+
+def _element_kinds(element: etree._Element) -> frozenset[str]:
+    attributes = element.attrib
+    if not ("class" in attributes or "id" in attributes or "itemprop" in attributes):
+        return _NO_KINDS  # most elements: skip the string work
+    label = f"{attributes.get('class', '')} {attributes.get('id', '')} {attributes.get('itemprop', '')}"
+    kinds = {_KIND_OF_WORD[match.lower()] for match in _ANY_KEYWORD.findall(label)}
+    return frozenset(kinds) if kinds else _NO_KINDS
+
+
+def marker(element: etree._Element) -> str:
+    """The element's class and id, for rules that read what a template called its parts."""
+    return f"{element.get('class') or ''} {element.get('id') or ''}"
+
+
+def is_off_product(element: etree._Element, depth: int = 14) -> bool:
+    """True when the element sits in a related-products list, a carousel, the header, footer or navigation."""
+    for level, ancestor in enumerate(element.iterancestors()):
+        tag = ancestor.tag if isinstance(ancestor.tag, str) else ""
+        if level >= depth or tag in _PAGE_ROOTS:
+            break
+        # <header> is left out: HTML5 templates wrap the product's own title block in one.
+        if tag in {"nav", "footer", "aside"} or OFF_PRODUCT.search(marker(ancestor)):
+            return True
+    return False

@@ -1,0 +1,113 @@
+"""The main product's visible price: the priced element nearest the title, outside related-product lists.
+
+Struck-through prices (``<s>``, ``<del>``, "old"/"was" classes) are the old price, never the price.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import NamedTuple
+
+from lxml import etree
+
+from sightsearch.extract.currency import find_currency
+from sightsearch.extract.document import element_text
+from sightsearch.extract.heuristics.page import Page, is_off_product, marker
+from sightsearch.extract.price import parse_price
+
+_OLD_MARKER = re.compile(r"old|was|strike|crossed|before|previous|rrp|uvp|msrp|list-?price|compare|original|"
+                         r"price-?normal|normal-?price|regular-?price|reference|retail|instead|save|saving|"
+                         r"discount|unit|per-?|installment|cuota|finance|monthly", re.IGNORECASE)
+_STRUCK_TAGS = {"s", "del", "strike"}
+_MAX_PRICE_TEXT = 40
+
+
+_UNIT_PRICE = re.compile(r"^\(|/\s*\d*\s*[^\W\d]{1,6}\.?\s*\)?$|\bper\b", re.IGNORECASE)
+
+
+class PriceCandidate(NamedTuple):
+    """One visible price: its amount, currency, how far it is from the title and whether it is an old price."""
+
+    amount: Decimal
+    currency: str | None
+    distance: float
+    old: bool
+    named: bool  # the element's id says "price": ids are unique, templates give one to the page's own price
+
+
+def _is_old(element: etree._Element) -> bool:
+    for level, node in enumerate([element, *element.iterancestors()]):
+        if level > 3:
+            break
+        if node.tag in _STRUCK_TAGS or _OLD_MARKER.search(marker(node)):
+            return True
+        if "line-through" in (node.get("style") or ""):
+            return True
+    return False
+
+
+def _candidate(page: Page, element: etree._Element, text: str | None = None) -> PriceCandidate | None:
+    text = element_text(element) if text is None else text
+    if not text or len(text) > _MAX_PRICE_TEXT or not any(c.isdigit() for c in text) or _UNIT_PRICE.search(text):
+        return None  # unit prices ("(4,36 € / 100 ml)") are not the product's price
+    country, lang = page.doc.country, page.doc.lang
+    currency = find_currency(text, country=country, lang=lang)
+    if currency is None:
+        parent = element.getparent()
+        parent_text = element_text(parent) if parent is not None else ""
+        currency = find_currency(parent_text, country=country, lang=lang) if len(parent_text) <= 60 else None
+    if currency is None:
+        return None  # a bare number in a "price" box is too often a quantity, a rating or a code
+    amount, _ = parse_price(text, country_hint=country)
+    if amount is None or amount <= 0:
+        return None
+    named = "price" in (element.get("id") or "").lower()
+    return PriceCandidate(amount, currency, page.distance(element), _is_old(element), named)
+
+
+def _element_candidates(page: Page, element: etree._Element) -> list[PriceCandidate | None]:
+    """One candidate per priced text when a price box holds several ("<s>49 890</s> 44 890"), else the box."""
+    parts = [(node.getparent(), " ".join(node.split())) for node in element.xpath(".//text()[normalize-space()]")]
+    priced = [(owner, text) for owner, text in parts if any(c.isdigit() for c in text) and find_currency(text)]
+    if len(priced) >= 2:
+        return [_candidate(page, owner, text) for owner, text in priced]
+    return [_candidate(page, element)]
+
+
+def price_candidates(page: Page) -> list[PriceCandidate]:
+    """Visible prices outside related-product areas, nearest to the product title first."""
+    found = []
+    marked = page.marked("price")
+    containers = {ancestor for element in marked for ancestor in element.iterancestors()}
+    for element in marked:
+        # The innermost priced element speaks for itself; its price-classed ancestors repeat it.
+        if element in containers:
+            continue
+        if is_off_product(element):
+            continue
+        found.extend(c for c in _element_candidates(page, element) if c is not None)
+    return sorted(found, key=lambda c: c.distance)
+
+
+def _rank(candidate: PriceCandidate, current: list[PriceCandidate]) -> float:
+    """Lower is better: near the title, named by an id, and repeated (a buy box shows its price several times)."""
+    repeats = sum(1 for other in current if other.amount == candidate.amount)
+    return candidate.distance * (0.3 if candidate.named else 1.0) / (1 + 0.5 * (repeats - 1))
+
+
+def visible_price(page: Page) -> dict[str, object]:
+    """Price, currency and old price read from the visible page (``{}`` when no price is shown)."""
+    candidates = price_candidates(page)
+    current = [c for c in candidates if not c.old]
+    if page.anchor is None:
+        # Without a title element "nearest" means nothing: only a price the template names by id is trusted.
+        current = [c for c in current if c.named]
+    if not current:
+        return {}
+    best = min(current, key=lambda c: _rank(c, current))
+    fields: dict[str, object] = {"price": best.amount, "currency": best.currency}
+    older = [c for c in candidates if c.old and c.amount > best.amount and c.distance <= best.distance + 40]
+    if older:
+        fields["old_price"] = older[0].amount
+    return fields
