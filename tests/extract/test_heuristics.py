@@ -160,3 +160,29 @@ def test_html_escaped_structured_text_is_unescaped() -> None:
             "</script>")
     product = extract_product(page(body), URL)
     assert product.title == '11" iPad' and product.category is None
+
+
+def _cards(n: int) -> str:
+    return "".join(f'<div class="card"><a href="/p/{i}">Lamp {i}</a><span class="price">${10 + i}.00</span></div>'
+                   for i in range(n))
+
+
+def test_a_listing_page_has_no_product_price() -> None:
+    html = f"<html><body><h1>Lamps</h1><div class='grid'>{_cards(8)}</div></body></html>"
+    product = extract_product(html, "https://shop.test/c/lamps")
+    assert product.price is None
+    assert not product.is_product()
+
+
+def test_a_product_page_above_a_strip_of_priced_cards_keeps_its_price() -> None:
+    html = (f"<html><body><h1>Desk lamp</h1><p class='price'>$49.00</p><button>Add to cart</button>"
+            f"<section><h2>You may also like</h2>{_cards(6)}</section></body></html>")
+    assert extract_product(html, "https://shop.test/p/desk-lamp").price == Decimal("49.00")
+
+
+def test_look_alike_page_sections_are_not_cards() -> None:
+    sections = "".join(f'<div class="widget"><a href="/help/{i}">Help topic {i}</a></div>' for i in range(8))
+    html = (f"<html><body><div class='widget'><h1>Desk lamp</h1></div>"
+            f"<div class='widget'><a href='/offers'>Offers</a><span class='price'>$49.00</span></div>{sections}"
+            f"</body></html>")
+    assert extract_product(html, "https://shop.test/p/desk-lamp").price == Decimal("49.00")

@@ -7,6 +7,7 @@ from functools import cached_property
 
 from lxml import etree
 
+from sightsearch.extract.currency import find_currency
 from sightsearch.extract.document import Document, element_text
 
 # Scripts and styles are already stripped from the tree (see Document); option lists are not read as content.
@@ -170,4 +171,38 @@ def is_off_product(element: etree._Element, depth: int = 14) -> bool:
         # <header> is left out: HTML5 templates wrap the product's own title block in one.
         if tag in {"nav", "footer", "aside"} or OFF_PRODUCT.search(marker(ancestor)):
             return True
+    return False
+
+
+_CARD_DEPTH = 6  # how far up from a price to look for the card that holds it
+_CARD_SIBLINGS = 3  # same-looking siblings that make an element one card of a grid or list
+_PRICED = re.compile(r"\d")
+
+
+def _priced_share(parent: etree._Element, signature: tuple[object, object], cache: dict) -> float:
+    """The share of ``parent``'s children with ``signature`` that link somewhere and show a price."""
+    key = (parent, signature)
+    if key not in cache:
+        alike = [child for child in parent if (child.tag, child.get("class")) == signature]
+        priced = sum(1 for child in alike if child.find(".//a[@href]") is not None and _shows_price(child))
+        cache[key] = priced / len(alike) if len(alike) > _CARD_SIBLINGS else 0.0
+    return cache[key]
+
+
+def _shows_price(element: etree._Element) -> bool:
+    text = " ".join(element.itertext())
+    return len(text) < 2000 and bool(_PRICED.search(text)) and find_currency(text) is not None
+
+
+def in_repeated_card(element: etree._Element, anchor: etree._Element | None, cache: dict) -> bool:
+    """True when the element sits in one card of a grid or list of priced look-alike cards (a listing page, a
+    "you may also like" strip): an ancestor with more than three siblings of the same tag and class, most of
+    which link somewhere and show a price, and which does not hold the page's title. Such prices belong to other
+    products. Page sections that merely look alike (one template block per feature) rarely all show prices."""
+    for level, ancestor in enumerate(element.iterancestors()):
+        parent = ancestor.getparent()
+        if level >= _CARD_DEPTH or parent is None or ancestor.tag in _PAGE_ROOTS:
+            return False
+        if _priced_share(parent, (ancestor.tag, ancestor.get("class")), cache) >= 0.6:
+            return anchor is None or anchor not in set(ancestor.iter())
     return False

@@ -13,7 +13,7 @@ from lxml import etree
 
 from sightsearch.extract.currency import find_currency
 from sightsearch.extract.document import element_text
-from sightsearch.extract.heuristics.page import Page, is_off_product, marker
+from sightsearch.extract.heuristics.page import Page, in_repeated_card, is_off_product, marker
 from sightsearch.extract.price import parse_price
 
 _OLD_MARKER = re.compile(r"old|was|strike|crossed|before|previous|rrp|uvp|msrp|list-?price|compare|original|"
@@ -80,11 +80,12 @@ def price_candidates(page: Page) -> list[PriceCandidate]:
     found = []
     marked = page.marked("price")
     containers = {ancestor for element in marked for ancestor in element.iterancestors()}
+    cards: dict = {}
     for element in marked:
         # The innermost priced element speaks for itself; its price-classed ancestors repeat it.
         if element in containers:
             continue
-        if is_off_product(element):
+        if is_off_product(element) or in_repeated_card(element, page.anchor, cards):
             continue
         found.extend(c for c in _element_candidates(page, element) if c is not None)
     return sorted(found, key=lambda c: c.distance)
