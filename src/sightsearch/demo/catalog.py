@@ -19,6 +19,8 @@ _NOUNS = {
     "toys": ("Puzzle", "Building Set", "Kite", "Plush Bear", "Race Car", "Board Game"),
     "office": ("Desk Lamp", "Notebook", "Stapler", "Monitor Stand", "Office Chair", "Pen Set"),
     "garden": ("Watering Can", "Pruning Shears", "Planter", "Garden Hose", "Rake", "Bird Feeder"),
+    # Only the JavaScript-rendered products (js_pages.py) use it; it is not one of CATEGORIES.
+    "smart-home": ("Smart Plug", "Thermostat", "Doorbell Camera", "Light Strip", "Motion Sensor", "Smart Lock"),
 }
 _ADJECTIVES = ("Classic", "Compact", "Deluxe", "Sturdy", "Nordic", "Urban", "Pro", "Eco", "Vintage", "Smart")
 _MATERIALS = ("Bamboo", "Steel", "Oak", "Ceramic", "Cotton", "Copper", "Recycled", "Carbon", "Linen", "Walnut")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from sightsearch.demo.catalog import CATEGORIES, DemoProduct
+from sightsearch.demo.catalog import DemoProduct
+from sightsearch.demo.js_pages import render_app_shell
 from sightsearch.demo.product_page import display_price, layout, render_product
 from sightsearch.demo.shop import DISALLOWED, PAGE_SIZE, DemoShop
 from sightsearch.demo.traps import TRAP_LINKS
@@ -15,11 +16,13 @@ def render_site(shop: DemoShop) -> dict[str, str]:
     pages = {"/": _home(shop), "/traps": _traps_index()}
     for path in DISALLOWED:
         pages[path] = layout("Wholesale prices", "<h1>Wholesale prices</h1><p>Robots must not see this.</p>")
-    for category in CATEGORIES:
+    for category in shop.categories:
         pages.update(_category_pages(shop, category))
     by_id = {product.id: product for product in shop.products}
     for product in shop.products:
         pages[product.path] = render_product(product, [by_id[pid] for pid in product.related])
+    for product in shop.js_products:
+        pages[product.path] = render_app_shell(product)
     return pages
 
 
@@ -34,7 +37,8 @@ def robots_txt(shop: DemoShop, base_url: str) -> str:
 
 def sitemap_xml(shop: DemoShop, base_url: str) -> str:
     """A sitemap of the category and product pages, absolute on ``base_url``."""
-    paths = [f"/c/{category}" for category in CATEGORIES] + [product.path for product in shop.products]
+    products = shop.products + shop.js_products
+    paths = [f"/c/{category}" for category in shop.categories] + [product.path for product in products]
     entries = "".join(f"<url><loc>{escape(base_url + path)}</loc></url>\n" for path in paths)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -43,11 +47,11 @@ def sitemap_xml(shop: DemoShop, base_url: str) -> str:
 
 
 def _home(shop: DemoShop) -> str:
-    links = "".join(f'<li><a href="/c/{category}">{category.title()}</a></li>' for category in CATEGORIES)
+    links = "".join(f'<li><a href="/c/{category}">{category.title()}</a></li>' for category in shop.categories)
     # The disallowed link is bait: only a crawler that ignores robots.txt follows it.
     body = (
         f'<h1>Welcome to the Demo Shop</h1><nav class="categories"><ul>{links}</ul></nav>'
-        f'<p>{len(shop.products)} products in {len(CATEGORIES)} categories.</p>'
+        f'<p>{len(shop.products) + len(shop.js_products)} products in {len(shop.categories)} categories.</p>'
         f'<p class="staff"><a href="{DISALLOWED[0]}">Wholesale prices (staff only)</a></p>'
     )
     return layout("Demo Shop", body)

@@ -13,6 +13,7 @@ from typing import BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
 from sightsearch.demo.images import ImageCache
+from sightsearch.demo.js_pages import js_resources
 from sightsearch.demo.pages import render_site, robots_txt, sitemap_xml
 from sightsearch.demo.product_page import layout
 from sightsearch.demo.shop import DemoShop
@@ -42,7 +43,7 @@ class DemoRoutes:
     def __init__(self, shop: DemoShop) -> None:
         self.shop = shop
         self._pages = {target: html.encode() for target, html in render_site(shop).items()}
-        self._fixed = trap_pages()
+        self._fixed = {**trap_pages(), **js_resources(shop.js_products)}
         self._images = ImageCache(shop.image_specs)
         self._first_failure = {path: int(code) for code, paths in shop.transient.items() for path in paths}
         self._lock = threading.Lock()

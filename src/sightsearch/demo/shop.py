@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sightsearch.demo.catalog import BROKEN_KINDS, CATEGORIES, DemoProduct, at_epoch, break_product, make_product
+from sightsearch.demo.js_pages import JS_CATEGORY
 from sightsearch.demo.traps import TRAP_PRODUCTS
 
 PAGE_SIZE = 24
@@ -31,7 +32,7 @@ class DemoShop:
     """The generated catalogue: deterministic for a given ``(products, seed, epoch)``, pure data, no I/O."""
 
     def __init__(self, products: int = 300, seed: int = 7, epoch: int = 0, crawl_delay: float | None = None,
-                 transient_failures: bool = True) -> None:
+                 transient_failures: bool = True, js_products: int | None = None) -> None:
         if products < 1:
             raise ValueError("a demo shop needs at least one product")
         self.seed, self.epoch, self.crawl_delay = seed, epoch, crawl_delay
@@ -43,11 +44,32 @@ class DemoShop:
         self.changes: dict[int, dict[str, dict[str, str | None]]] = {}
         base = [make_product(seed, pid, CATEGORIES[(pid - 1) % len(CATEGORIES)]) for pid in range(1, products + 1)]
         self.products = self._apply_specials(base)
-        self.by_path = {product.path: product for product in self.products}
+        self.js_products = self._js_only(products, js_products)
+        self.by_path = {product.path: product for product in self.products + self.js_products}
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The listed categories: the six of every shop, plus the JavaScript-only one when it has products."""
+        return CATEGORIES + ((JS_CATEGORY,) if self.js_products else ())
 
     def category_products(self, category: str) -> list[DemoProduct]:
         """The products of ``category`` in listing order (by id)."""
-        return [product for product in self.products if product.category == category]
+        return [product for product in self.products + self.js_products if product.category == category]
+
+    def _js_only(self, products: int, count: int | None) -> list[DemoProduct]:
+        """Products whose page is an app shell; ids follow the others so they never reshuffle them.
+
+        12 by default, scaled like the other specials (none below 50 products). They do not change with the
+        epoch, so ``changed_since_epoch_0`` stays what an HTTP-only crawl can observe.
+        """
+        if count is None:
+            count = _Picker([], products).count(12)
+        first = products + 1
+        made = [make_product(self.seed, pid, JS_CATEGORY) for pid in range(first, first + count)]
+        for product in made:
+            for n, url in enumerate(product.images):
+                self.image_specs[url] = ImageSpec(seed=product.id * 10 + n)
+        return [replace(product, format="js") for product in made]
 
     def _apply_specials(self, base: list[DemoProduct]) -> list[DemoProduct]:
         """Pick the special products from a shuffled id list, so the picks are disjoint and seed-stable."""
@@ -94,6 +116,8 @@ class DemoShop:
             "seed": self.seed,
             "epoch": self.epoch,
             "products": [_product_truth(product) for product in self.products],
+            # Separate from "products" (whose counts tests and benchmarks rely on): only a browser finds these.
+            "js_only": [_product_truth(product) for product in self.js_products],
             "near_duplicate_groups": self.near_duplicate_groups,
             "transient": self.transient,
             "disallowed": list(DISALLOWED),
