@@ -19,7 +19,7 @@ from sightsearch.runner import EmbeddedRun
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import DeadLetter, Product
 
-SETTINGS = Settings(max_page_bytes=1_000_000, max_redirects=5, request_timeout=5, backoff_base=0.05, max_retries=1)
+SETTINGS = Settings(render="never", max_page_bytes=1_000_000, max_redirects=5, request_timeout=5, backoff_base=0.05, max_retries=1)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,8 @@ def free_port() -> int:
 
 
 def settings(**overrides: Any) -> Settings:
-    return Settings(backoff_base=0.05, backoff_max=0.5, max_retry_after=2, **overrides)
+    # HTTP only: rendering the JavaScript-only pages is tests/browser's subject.
+    return Settings(backoff_base=0.05, backoff_max=0.5, max_retry_after=2, render="never", **overrides)
 
 
 async def crawl(engine: Engine, port: int, epoch: int = 0) -> RunSummary:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,12 +31,66 @@ class Settings(BaseSettings):
     max_retry_after: float = Field(120.0, gt=0, description="Longest Retry-After honoured; longer waits fail the fetch as transient.")
     respect_robots: bool = Field(True, description="Obey robots.txt Disallow and Crawl-delay.")
 
+    # Browser rendering (crawl/browser: Selenium on Debian's chromium + chromium-driver)
+    render: str = Field("auto", pattern="^(never|auto|always)$", description="never: HTTP only; auto: render app shells and sites that need it; always: render every page.")
+    browser_binary: Path = Field(Path("/usr/bin/chromium"), description="Chromium executable (Debian package chromium); never downloaded at run time.")
+    browser_driver: Path = Field(Path("/usr/bin/chromedriver"), description="ChromeDriver executable (Debian package chromium-driver).")
+    browser_sessions: int = Field(2, ge=1, le=32, description="Browser sessions (isolated profiles) rendering at once.")
+    browser_pages_per_session: int = Field(100, ge=1, description="Pages a session renders before it is replaced by a fresh one.")
+    browser_max_memory_mb: int = Field(1024, ge=64, description="Private resident memory (MB) of one session's browser processes above which it is replaced after the page.")
+    browser_wait_timeout: float = Field(10.0, gt=0, description="Seconds to wait for a page's content (spec wait_for, or network and DOM quiet).")
+    browser_quiet_window: float = Field(0.3, ge=0, description="Seconds without DOM mutation, pending fetch/XHR or short timer that count as settled.")
+    browser_load_images: bool = Field(False, description="Let the browser download images (off: faster; image URLs are still in the DOM).")
+    render_evidence_pages: int = Field(3, ge=1, description="Pages of a site looked at in auto mode before deciding whether the site needs a browser.")
+
     # Images
     download_images: bool = Field(True, description="Download product images, hash them and find near-duplicates.")
     image_concurrency: int = Field(8, ge=1, description="Image downloads in flight.")
     max_image_bytes: int = Field(10_000_000, ge=1024, description="Largest image file accepted.")
     max_image_pixels: int = Field(40_000_000, ge=1024, description="Largest decoded image (width x height); more is treated as a bomb.")
-    near_duplicate_distance: int = Field(8, ge=0, le=64, description="Largest pHash Hamming distance for two images to be near-duplicates.")
+    near_duplicate_distance: int = Field(6, ge=0, le=64, description="Largest pHash Hamming distance for two images to be near-duplicates (resized or re-encoded copies measure 0-4).")
+
+    # Distributed mode (Celery workers on Redis)
+    broker_url: str | None = Field(None, repr=False, description="Celery broker, redis://host:port/db; set it to run `sightsearch worker` and `crawl --distributed`.")
+    redis_url: str | None = Field(None, repr=False, description="Redis for the fleet's shared state (dedup, politeness, run counts); defaults to broker_url.")
+    broker_visibility_timeout: float = Field(30.0, gt=0, description="Seconds before the task of a dead worker is redelivered; longer than any task and retry countdown.")
+    broker_restore_interval: float = Field(2.0, gt=0, description="Seconds between the workers' sweeps for tasks of dead workers.")
+    domain_rate: float = Field(4.0, gt=0, description="Fleet-wide requests per second to one domain (per_domain_delay and robots Crawl-delay lower it).")
+    domain_burst: int = Field(2, ge=1, description="Requests one domain may get at once when no delay applies.")
+    rate_recovery_seconds: float = Field(30.0, gt=0, description="After a 429 a domain's rate halves; each quiet period this long doubles it back.")
+    max_throttle_wait: float = Field(5.0, ge=0, description="Longest politeness wait a task sleeps; longer waits re-schedule the task.")
+    dedup_error_rate: float = Field(1e-7, gt=0, lt=0.01, description="False-positive rate of the fleet-wide URL Bloom filter (sized from max_pages).")
+    proxies: list[str] = Field(default_factory=list, repr=False, description='Proxy URLs as a JSON list, e.g. ["http://user:pass@10.0.0.1:3128"]; credentials are never logged.')
+    proxy_sticky: bool = Field(False, description="One proxy per site (session) instead of a new one per request.")
+    proxy_cooldown: float = Field(60.0, ge=0, description="Seconds a proxy rests after a ban (403, 429, captcha) or a connection failure.")
+    proxy_max_failures: int = Field(5, ge=1, description="Consecutive failures after which a proxy is retired.")
+    schedules: list[dict[str, object]] = Field(default_factory=list, description='Periodic re-crawls for `sightsearch beat`: JSON [{"name","seeds","cron"|"every","max_pages"}].')
+    worker_concurrency: int = Field(2, ge=1, description="Default processes per `sightsearch worker`.")
+    flower_user: str | None = Field(None, description="Flower basic-auth user.")
+    flower_password: str | None = Field(None, repr=False, description="Flower basic-auth password (kept out of reprs and logs).")
+    flower_address: str = Field("127.0.0.1", description="Flower bind address; a non-loopback address requires credentials.")
+    flower_port: int = Field(5555, ge=1, le=65535, description="Flower port.")
+    flower_allow_no_auth: bool = Field(False, description="Let Flower run without credentials, on loopback only.")
+
+    # Data API (`sightsearch serve`)
+    api_host: str = Field("127.0.0.1", description="Address `sightsearch serve` binds; a non-loopback one requires api_auth_enabled.")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port `sightsearch serve` listens on.")
+    api_auth_enabled: bool = Field(True, description="Require an X-API-Key for writes and run submissions; off is refused on a non-loopback bind.")
+    api_read_requires_key: bool = Field(False, description="Also require an X-API-Key for read endpoints and /metrics.")
+    api_cors_origins: list[str] = Field(default_factory=list, description='Browser origins allowed by CORS, as a JSON list; empty keeps CORS off.')
+    api_max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body (JSON) accepted; larger ones get 413.")
+    api_max_upload_bytes: int = Field(12_000_000, ge=1024, description="Largest multipart upload (search by image) accepted; larger ones get 413.")
+    api_max_active_runs: int = Field(2, ge=1, description="Runs submitted through the API that may crawl at once in the API process; more get 429.")
+    ssrf_allow: list[str] = Field(default_factory=list, description='Hosts or CIDRs seed URLs from API clients may reach although private or loopback, JSON list, e.g. ["127.0.0.1"] for the demo shop.')
+
+    @model_validator(mode="after")
+    def _refuse_public_bind_without_auth(self) -> Settings:
+        # An open write API on a network address lets anyone start crawls from this host; refuse, do not warn.
+        from sightsearch.api.bind import is_loopback_host
+
+        if not self.api_auth_enabled and not is_loopback_host(self.api_host):
+            raise ValueError(f"api_auth_enabled=false with api_host={self.api_host!r}: bind 127.0.0.1 or enable API keys")
+        return self
 
     # Pipeline
     batch_size: int = Field(100, ge=1, description="Records per ETL batch.")
@@ -49,7 +103,7 @@ class Settings(BaseSettings):
     kafka_idempotence: bool = Field(True, description="Ask for an idempotent producer; falls back to acks=all when the broker refuses.")
     event_buffer_size: int = Field(10_000, ge=1, description="Events held in memory for the sender; overflow goes to the disk spool.")
     event_spool_max_bytes: int = Field(100_000_000, ge=1024, description="Largest disk spool of undelivered events; beyond it events are dropped and counted.")
-    event_flush_timeout: float = Field(10.0, gt=0, description="Seconds flush()/close() wait for delivery before leaving the rest spooled.")
+    event_flush_timeout: float = Field(10.0, gt=0, description="Seconds close() waits for delivery before leaving the rest in the disk spool.")
     alert_error_rate: float = Field(0.2, gt=0, le=1, description="Alert when a site's fetch error rate in the window exceeds this.")
     alert_window_minutes: int = Field(5, ge=1, description="Window of the error-rate and all-4xx rules, in minutes.")
     alert_min_events: int = Field(10, ge=1, description="Fewest page events in the window before the error-rate and all-4xx rules judge a site.")

@@ -15,13 +15,15 @@ from typing import Any
 from sqlalchemy import Engine
 
 from sightsearch.config import Settings
-from sightsearch.crawl import Crawler, CrawlRequest, CrawlStats, FetchedPage, HttpFetcher, LinkSelectors, MemoryFrontier
+from sightsearch.crawl import (
+    Crawler, CrawlRequest, CrawlStats, FetchedPage, Fetcher, HttpFetcher, LinkSelectors, MemoryFrontier,
+)
 from sightsearch.errors import ConfigurationError, StageFailed
 from sightsearch.etl.contract import Record
 from sightsearch.etl.pipeline import EtlPipeline, database_unavailable
 from sightsearch.events.bus import EventBus
 from sightsearch.events.catalog import RunFinished, RunStarted
-from sightsearch.events.local import TableBus
+from sightsearch.events import create_event_bus
 from sightsearch.extract import SiteSpec, extract_product
 from sightsearch.images import ImageDownloader, ImageInfo
 from sightsearch.storage.db import get_engine, session_scope, upgrade_schema
@@ -51,6 +53,26 @@ def page_record(page: FetchedPage, spec: SiteSpec | None, run_id: str) -> Record
     if not product.is_product():
         return None
     return {**product.to_output(), "fetched_at": datetime.now(UTC).isoformat(), "run_id": run_id}
+
+
+def page_fetcher(settings: Settings, spec: SiteSpec | None) -> Fetcher:
+    """HTTP, plus headless Chromium where pages need it (``settings.render``: never, auto or always).
+
+    The browser starts only when a page needs it; without Chromium, such pages are dead-lettered with the
+    packages to install instead of loading empty products.
+    """
+    from sightsearch.crawl.browser import AutoRenderFetcher, BrowserFetcher
+
+    specs = [spec] if spec else []
+    spec_renders = spec is not None and "render" in spec.model_fields_set and spec.render != "never"
+    if settings.render == "never" and not spec_renders:
+        return HttpFetcher(settings)
+
+    def has_product(page: FetchedPage) -> bool:
+        return extract_product(page.body or page.text, page.url, spec=spec).is_product()
+
+    return AutoRenderFetcher(HttpFetcher(settings), BrowserFetcher(settings, specs=specs), settings.render,
+                             specs=specs, has_product=has_product, evidence_pages=settings.render_evidence_pages)
 
 
 def link_selectors(spec: SiteSpec | None) -> LinkSelectors | None:
@@ -87,7 +109,7 @@ class EmbeddedRun:
         self.spec = spec
         self.max_pages = max_pages or settings.max_pages
         self.engine = engine or get_engine(settings.database_url)
-        self.bus = bus or TableBus(self.engine)
+        self.bus = bus or create_event_bus(settings, self.engine)
         self.on_progress = on_progress
         self.run_id = uuid.uuid4().hex
         self.counts: Counter[str] = Counter()
@@ -111,7 +133,7 @@ class EmbeddedRun:
         return RunSummary(self.run_id, status, seconds, self.counts)
 
     async def _crawl(self, seeds: list[str]) -> None:
-        async with HttpFetcher(self.settings) as fetcher, ImageDownloader(self.settings) as images:
+        async with page_fetcher(self.settings, self.spec) as fetcher, ImageDownloader(self.settings) as images:
             async def fetch_images(urls: list[str]) -> dict[str, dict[str, Any]]:
                 return image_facts(await images.download_many(urls)) if self.settings.download_images else {}
 

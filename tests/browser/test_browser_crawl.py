@@ -1,8 +1,5 @@
 """A whole embedded crawl of the demo shop with ``--render auto``: every JavaScript-only product is loaded with its
 price; without a browser those pages are dead-lettered with the install command instead of loading empty products.
-
-The runner still builds ``HttpFetcher(settings)``; until it builds ``AutoRenderFetcher`` from ``settings.render``,
-this test swaps the fetcher in the way the runner will (``auto_render_fetcher``).
 """
 
 from __future__ import annotations
@@ -10,13 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import browser_settings, has_product
+from conftest import browser_settings
 from sqlalchemy import Engine, select
 
-from sightsearch import runner
 from sightsearch.config import Settings
-from sightsearch.crawl import HttpFetcher
-from sightsearch.crawl.browser import AutoRenderFetcher, BrowserFetcher
 from sightsearch.demo import DemoServer
 from sightsearch.runner import EmbeddedRun
 from sightsearch.storage.db import session_scope
@@ -25,13 +19,8 @@ from sightsearch.storage.models import DeadLetter, Product
 pytestmark = pytest.mark.slow
 
 
-def auto_render_fetcher(settings: Settings) -> AutoRenderFetcher:
-    return AutoRenderFetcher(HttpFetcher(settings), BrowserFetcher(settings), settings.render, has_product=has_product,
-                             evidence_pages=settings.render_evidence_pages)
-
-
 async def crawl(shop: DemoServer, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runner, "HttpFetcher", auto_render_fetcher)
+    assert settings.render == "auto"
     summary = await EmbeddedRun(settings, engine=engine, max_pages=400).execute([shop.base_url + "/"])
     assert summary.status == "finished"
 

@@ -80,6 +80,7 @@ class TestValidate:
             ({"price": "-5"}, "price must be positive, got -5"),
             ({"price": "0"}, "price must be positive, got 0"),
             ({"title": "!!!@@@###"}, "title looks like garbage (too few letters)"),
+            ({"title": "Product"}, "title 'Product' is a placeholder, not a product name"),
             ({"currency": "XYZ"}, "currency 'XYZ' is not an ISO 4217 code"),
             ({"currency": None}, "currency: is missing"),
             ({"url": "ftp://a.test/p"}, "url: String should match pattern"),

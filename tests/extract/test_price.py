@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from sightsearch.extract import parse_price
+from sightsearch.extract import extract_product, parse_price
 from sightsearch.extract.currency import currency_code, find_currency
 from sightsearch.extract.price import structured_price
 
@@ -64,4 +64,17 @@ def test_structured_price_uses_dot_decimal() -> None:
     assert structured_price(19.9) == Decimal("19.9")
     assert structured_price("1.299,00 €") == Decimal("1299.00")
     assert structured_price(True) is None
-    assert structured_price("-3") is None
+    assert structured_price("-3") == Decimal("-3")  # kept, so validation rejects it with the reason
+
+
+@pytest.mark.parametrize("text", ["-$304.74", "- 304,74 €", "\u221212 EUR", "$-5"])
+def test_a_minus_sign_is_kept_so_validation_can_reject_it(text: str) -> None:
+    amount, _ = parse_price(text)
+    assert amount is not None and amount < 0
+
+
+def test_a_negative_structured_price_is_not_replaced_by_a_visible_one() -> None:
+    html = ('<html><body><script type="application/ld+json">{"@type": "Product", "name": "Amp", "sku": "A1",'
+            ' "offers": {"price": "-304.74", "priceCurrency": "USD"}}</script><h1>Amp</h1>'
+            '<span class="price">-$304.74</span></body></html>')
+    assert extract_product(html, "https://shop.test/p/amp").price == Decimal("-304.74")

@@ -24,6 +24,7 @@ def crawl(
     spec: Annotated[Path | None, typer.Option(help="A YAML site spec with selectors.", exists=True, dir_okay=False)] = None,
     concurrency: Annotated[int | None, typer.Option(help="Fetches in flight.")] = None,
     no_images: Annotated[bool, typer.Option("--no-images", help="Skip image download and hashing.")] = False,
+    render: Annotated[str | None, typer.Option(help="never | auto | always: render pages in headless Chromium.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Crawl from seed URLs and load every product found into the store."""
@@ -33,7 +34,15 @@ def crawl(
     updates: dict[str, object] = {"download_images": not no_images}
     if concurrency:
         updates["concurrency"] = concurrency
+    if render:
+        if render not in ("never", "auto", "always"):
+            raise typer.BadParameter("choose never, auto or always", param_hint="--render")
+        updates["render"] = render
     settings = get_settings().model_copy(update=updates)
+    if settings.render == "always":
+        from sightsearch.crawl.browser import check_browser_installed
+
+        check_browser_installed(settings)  # fails before crawling, naming the Debian packages
     limit = max_pages or settings.max_pages
     with _progress() as progress:
         task = progress.add_task("crawling", total=limit, loaded=0, rejected=0)

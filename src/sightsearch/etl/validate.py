@@ -13,6 +13,9 @@ from sightsearch.etl.currencies import ISO_4217
 from sightsearch.etl.transform import SCHEMA_AVAILABILITY
 
 MAX_PRICE = Decimal("1000000000")
+# Titles a template shows when the product's name is missing: loading them would hide the missing name.
+PLACEHOLDER_TITLES = frozenset({"product", "item", "untitled", "no title", "title", "product name", "n/a", "none",
+                                "null", "undefined", "default", "page not found", "404", "home"})
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -34,6 +37,8 @@ class ProductContract(BaseModel):
     @field_validator("title")
     @classmethod
     def _title_has_words(cls, title: str) -> str:
+        if title.strip().casefold() in PLACEHOLDER_TITLES:
+            raise ValueError(f"title {title!r} is a placeholder, not a product name")
         letters = sum(ch.isalpha() for ch in title)
         if not _WORD.search(title) or letters < len(title.replace(" ", "")) / 2:
             raise ValueError("title looks like garbage (too few letters)")

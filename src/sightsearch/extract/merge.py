@@ -25,8 +25,9 @@ def _usable(field: str, value: Any) -> bool:
         return False
     if isinstance(value, str) and _PLACEHOLDER.search(value.strip()):
         return False
-    # A zero price in structured data is a template default, not a free product.
-    return not (field in {"price", "old_price"} and isinstance(value, Decimal) and value <= 0)
+    # A zero price in structured data is a template default, not a free product. A negative one is kept: it is
+    # what the page states, and validation rejects it with the reason instead of a heuristic replacing it.
+    return not (field in {"price", "old_price"} and isinstance(value, Decimal) and value == 0)
 
 
 def merge_fields(found: list[tuple[str, dict[str, Any]]], url: str) -> ExtractedProduct:

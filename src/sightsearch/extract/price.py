@@ -10,6 +10,9 @@ from price_parser import Price
 from sightsearch.extract.currency import currency_code, find_currency
 
 _PLAIN_NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+# A minus before the number, possibly with a currency between ("-$304.74", "- 12,50 €", "$-5"): price-parser
+# drops the sign, and a negative price read as positive would load corrupt data instead of being rejected.
+_NEGATIVE = re.compile(r"^[^\d\-\u2212]{0,6}[-\u2212]\s*[^\d\s]{0,4}\s*\d")
 _MAX_PRICE = Decimal("1e10")
 
 
@@ -33,7 +36,9 @@ def parse_price(
     except (InvalidOperation, ValueError, TypeError, IndexError):
         return None, None
     amount = parsed.amount
-    if amount is not None and (amount < 0 or amount >= _MAX_PRICE):
+    if amount is not None and amount > 0 and _NEGATIVE.match(text.strip()):
+        amount = -amount
+    if amount is not None and amount >= _MAX_PRICE:
         amount = None
     # Our own scan first: it requires abbreviations to stand alone, price-parser finds "kn" inside "knife".
     currency = find_currency(text, country=country_hint, lang=lang)
@@ -53,9 +58,9 @@ def structured_price(value: object) -> Decimal | None:
             amount = Decimal(str(value))
         except InvalidOperation:
             return None
-        return amount if 0 <= amount < _MAX_PRICE else None
+        return amount if abs(amount) < _MAX_PRICE else None
     text = str(value).strip()
     if _PLAIN_NUMBER.match(text):
         amount = Decimal(text)
-        return amount if 0 <= amount < _MAX_PRICE else None
+        return amount if abs(amount) < _MAX_PRICE else None
     return parse_price(text)[0]

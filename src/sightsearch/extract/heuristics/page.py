@@ -175,7 +175,7 @@ def is_off_product(element: etree._Element, depth: int = 14) -> bool:
 
 
 _CARD_DEPTH = 6  # how far up from a price to look for the card that holds it
-_CARD_SIBLINGS = 3  # same-looking siblings that make an element one card of a grid or list
+_CARD_SIBLINGS = 2  # look-alike siblings (the card included) that make a grid or list of cards
 _PRICED = re.compile(r"\d")
 
 
@@ -185,7 +185,7 @@ def _priced_share(parent: etree._Element, signature: tuple[object, object], cach
     if key not in cache:
         alike = [child for child in parent if (child.tag, child.get("class")) == signature]
         priced = sum(1 for child in alike if child.find(".//a[@href]") is not None and _shows_price(child))
-        cache[key] = priced / len(alike) if len(alike) > _CARD_SIBLINGS else 0.0
+        cache[key] = priced / len(alike) if len(alike) >= _CARD_SIBLINGS else 0.0
     return cache[key]
 
 
@@ -196,7 +196,7 @@ def _shows_price(element: etree._Element) -> bool:
 
 def in_repeated_card(element: etree._Element, anchor: etree._Element | None, cache: dict) -> bool:
     """True when the element sits in one card of a grid or list of priced look-alike cards (a listing page, a
-    "you may also like" strip): an ancestor with more than three siblings of the same tag and class, most of
+    "you may also like" strip): an ancestor among two or more elements of the same tag and class, most of
     which link somewhere and show a price, and which does not hold the page's title. Such prices belong to other
     products. Page sections that merely look alike (one template block per feature) rarely all show prices."""
     for level, ancestor in enumerate(element.iterancestors()):
