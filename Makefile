@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8765
-EXTRAS ?= export,postgres,dev
+EXTRAS ?= export,postgres,kafka,browser,dev
 
 .PHONY: install demo test bench system-deps clean
 
@@ -28,6 +28,9 @@ test: install system-deps
 bench: install
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/events.py
+	$(BIN)/python bench/browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache sightsearch.db sightsearch.db-wal sightsearch.db-shm .sightsearch
