@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8765
-EXTRAS ?= export,postgres,kafka,browser,dev
+EXTRAS ?= export,postgres,kafka,browser,api,dev
 
 .PHONY: install demo test bench system-deps clean
 
@@ -31,6 +31,7 @@ bench: install
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/browser.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache sightsearch.db sightsearch.db-wal sightsearch.db-shm .sightsearch

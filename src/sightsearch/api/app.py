@@ -1,0 +1,57 @@
+"""``create_app(settings)``: the FastAPI app, its middleware, error handlers and routers. Connects to nothing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Engine
+
+from sightsearch.api.deps import API_KEY_HEADER
+from sightsearch.api.errors import install_error_handlers
+from sightsearch.api.middleware import BodyLimit, CatchErrors, RecordRequests
+from sightsearch.api.routers import API_PREFIX, failures, images, metrics, ops, products, runs
+from sightsearch.api.state import ApiState
+from sightsearch.config import Settings
+
+UPLOAD_PATHS = (f"{API_PREFIX}/images/search",)
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
+    """The API for ``settings``. The engine (given, or made from ``settings.database_url``) is used from the first
+    request on; run submissions crawl in this process unless ``settings.broker_url`` is set.
+    """
+    state = ApiState(settings, engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await state.close()
+
+    app = FastAPI(title="SightSearch API", version="1", lifespan=lifespan, docs_url="/docs", redoc_url=None,
+                  openapi_url="/openapi.json",
+                  description="Products, images and similarity search, crawl runs, failures and metrics. "
+                              f"Writes need an API key in the `{API_KEY_HEADER}` header.")
+    app.state.api = state
+    install_error_handlers(app)
+    for module in (products, images, runs, failures, metrics, ops):
+        app.include_router(module.router)
+    _add_middleware(app, state)
+    return app
+
+
+def _add_middleware(app: FastAPI, state: ApiState) -> None:
+    """Outermost last: metrics see every answer, the size limit applies before any route reads a body."""
+    settings = state.settings
+    app.add_middleware(CatchErrors)
+
+    def limit_for(path: str) -> int:
+        return settings.api_max_upload_bytes if path in UPLOAD_PATHS else settings.api_max_body_bytes
+
+    app.add_middleware(BodyLimit, limit_for=limit_for)
+    if settings.api_cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.api_cors_origins, allow_credentials=False,
+                           allow_methods=["GET", "POST"], allow_headers=[API_KEY_HEADER, "Content-Type"])
+    app.add_middleware(RecordRequests, metrics=state.http_metrics)

@@ -1,0 +1,31 @@
+"""Which bind addresses are loopback: the API refuses to listen on any other one with authentication off."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from sightsearch.errors import ConfigurationError
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback IP literals; every other name or address counts as public.
+
+    Names are not resolved: a bind address that is a name is treated as public, the safe side.
+    """
+    name = host.strip().strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, auth_enabled: bool) -> None:
+    """Raise ``ConfigurationError`` when ``host`` is not loopback and API keys are off."""
+    if not auth_enabled and not is_loopback_host(host):
+        raise ConfigurationError(
+            f"refusing to serve on {host} with API keys disabled: anyone who can reach it could write and start "
+            "crawls. Bind 127.0.0.1, or set SIGHTSEARCH_API_AUTH_ENABLED=true and create a key with "
+            "`sightsearch apikey create --name NAME`."
+        )

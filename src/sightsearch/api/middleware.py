@@ -1,0 +1,122 @@
+"""ASGI middleware: request body limits, the last-resort error catcher and the API's own request metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from fastapi import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sightsearch.api.errors import error_response, internal_error_response
+from sightsearch.api.telemetry import HttpMetrics
+
+
+class BodyTooLarge(HTTPException):
+    """The request body went over its limit while being read.
+
+    An ``HTTPException`` so that FastAPI's body parsing lets it through as a 413 instead of rewrapping it as a 400.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body is over the {limit} byte limit")
+
+
+class BodyLimit:
+    """Answer 413 when a body is over its limit: at once from Content-Length, or while streaming without one.
+
+    ``limit_for(path)`` gives the limit, so uploads can be allowed more than JSON bodies.
+    """
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
+        self.app, self.limit_for = app, limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _too_large(limit)(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await _too_large(limit)(scope, receive, send)
+
+
+def _too_large(limit: int) -> ASGIApp:
+    return error_response(413, "payload_too_large", f"request body is over the {limit} byte limit", {"limit": limit})
+
+
+class CatchErrors:
+    """Turn any unhandled exception into the 500 error shape (logged with its traceback, never sent)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except BodyTooLarge:
+            raise
+        except Exception as exc:  # the whole point: nothing unexpected reaches the client raw
+            if started:
+                raise  # too late for a clean answer; the server closes the connection
+            await internal_error_response(exc, scope["path"])(scope, receive, send)
+
+
+class RecordRequests:
+    """Count requests and time them by method, route template and status, for ``/metrics``."""
+
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            route = scope.get("route")
+            # The template, not the raw path: /products/{product_id} is one series, not one per product.
+            template = getattr(route, "path", None) or "<unmatched>"
+            self.metrics.observe(scope["method"], template, status, time.perf_counter() - started)

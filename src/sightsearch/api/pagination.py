@@ -1,0 +1,108 @@
+"""Opaque cursors and keyset pagination: stable under ties (the row id breaks them) and under inserts.
+
+A cursor is base64url JSON ``{"s": sort, "v": last sort value, "i": last id}``. NULL sort values (products without
+a price) come last in both directions on SQLite and PostgreSQL alike, which order NULLs differently by default.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, case, or_
+
+from sightsearch.api.errors import ApiError
+
+ValueKind = Literal["decimal", "datetime", "str", "int"]
+
+
+@dataclass(frozen=True)
+class SortSpec:
+    """A sort order: its public name, the column, the direction and how its values go into a cursor."""
+
+    name: str
+    column: Any
+    id_column: Any
+    descending: bool
+    kind: ValueKind
+    nullable: bool = False
+    id_kind: Literal["int", "str"] = "int"
+
+    def order_by(self) -> list[ColumnElement[Any]]:
+        """ORDER BY clauses: NULLs last, then the value, then the id, all in this spec's direction."""
+        keys = [self.column.desc() if self.descending else self.column.asc(),
+                self.id_column.desc() if self.descending else self.id_column.asc()]
+        return [case((self.column.is_(None), 1), else_=0).asc(), *keys] if self.nullable else keys
+
+    def after(self, value: Any, last_id: Any) -> ColumnElement[bool]:
+        """WHERE clause selecting the rows strictly after ``(value, last_id)`` in this order."""
+        later_id = self.id_column < last_id if self.descending else self.id_column > last_id
+        if value is None:
+            return and_(self.column.is_(None), later_id)
+        later = self.column < value if self.descending else self.column > value
+        clause = or_(later, and_(self.column == value, later_id))
+        return or_(clause, self.column.is_(None)) if self.nullable else clause
+
+
+def encode_cursor(spec: SortSpec, value: Any, last_id: Any) -> str:
+    """The opaque cursor pointing after a row with sort ``value`` and id ``last_id``."""
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    elif isinstance(value, Decimal):
+        value = str(value)
+    raw = json.dumps({"s": spec.name, "v": value, "i": last_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(spec: SortSpec, cursor: str) -> tuple[Any, Any]:
+    """``(value, last_id)`` from a cursor made for ``spec``; a 400 error for anything else."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(data, dict) or data.get("s") != spec.name:
+            raise ValueError("cursor of another sort order")
+        return _decode_value(spec, data.get("v")), _decode_id(spec, data.get("i"))
+    except (ValueError, TypeError, binascii.Error, InvalidOperation, UnicodeDecodeError) as err:
+        raise ApiError(400, "invalid_cursor", "the cursor is not valid for this listing; start again without one",
+                       {"sort": spec.name}) from err
+
+
+def _decode_value(spec: SortSpec, value: Any) -> Any:
+    if value is None:
+        if not spec.nullable:
+            raise ValueError("null value")
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TypeError("bad value")
+    if spec.kind == "decimal":
+        decimal = Decimal(str(value))
+        if not decimal.is_finite():
+            raise ValueError("not finite")
+        return decimal
+    if spec.kind == "datetime":
+        return datetime.fromisoformat(str(value))
+    if spec.kind == "int":
+        return int(value)
+    return str(value)
+
+
+def _decode_id(spec: SortSpec, value: Any) -> Any:
+    if spec.id_kind == "str":
+        if not isinstance(value, str):
+            raise TypeError("bad id")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+        raise ValueError("bad id")
+    return value
+
+
+def page_of(rows: list[Any], limit: int, spec: SortSpec, value_of: Any) -> tuple[list[Any], str | None]:
+    """Split ``limit + 1`` fetched rows into the page and the next cursor (None on the last page)."""
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(spec, value_of(last), last.id)

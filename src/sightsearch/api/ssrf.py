@@ -1,0 +1,122 @@
+"""SSRF guard for URLs that come from clients (seed URLs): only public http(s) hosts, unless explicitly allowed.
+
+A host is refused when *any* of its addresses is loopback, private, link-local, multicast, reserved, unspecified
+or a cloud metadata endpoint: an attacker controls their DNS and can return a public and a private address at once.
+The check resolves the name at submission time; the crawler resolves it again when it fetches, so this guard
+narrows the window, it does not pin the address (a DNS-rebinding host can still change its answer in between).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+from sightsearch.errors import SightSearchError
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str], list[str]]
+
+ALLOWED_SCHEMES = ("http", "https")
+METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data", "instance-data.ec2.internal"})
+METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200"))
+
+
+class UnsafeUrlError(SightSearchError):
+    """A client URL that must not be fetched; ``reason`` is a short machine-readable word, the message says why."""
+
+    def __init__(self, url: str, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.url, self.reason = url, reason
+
+
+def resolve_host(host: str) -> list[str]:
+    """Every address ``host`` resolves to (IPv4 and IPv6), as strings."""
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    return sorted({str(info[4][0]).split("%")[0] for info in infos})
+
+
+def address_problem(address: IpAddress) -> str | None:
+    """Why ``address`` is not a public address a crawler may fetch, or None when it is."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 reaches 127.0.0.1
+    if address in METADATA_ADDRESSES:
+        return "a cloud metadata address"
+    checks = (("loopback", address.is_loopback), ("private", address.is_private),
+              ("link-local", address.is_link_local), ("multicast", address.is_multicast),
+              ("reserved", address.is_reserved), ("unspecified", address.is_unspecified))
+    for name, hit in checks:
+        if hit:
+            return f"a {name} address"
+    return None if address.is_global else "not a public address"
+
+
+def parse_allow_list(entries: Iterable[str]) -> tuple[frozenset[str], tuple[IpNetwork, ...]]:
+    """Split allow-list entries into host names and networks (an IP is a one-address network)."""
+    names: set[str] = set()
+    networks: list[IpNetwork] = []
+    for entry in entries:
+        entry = entry.strip().lower()
+        try:
+            networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+        except ValueError:
+            names.add(entry)
+    return frozenset(names), tuple(networks)
+
+
+def check_public_url(url: str, allow: Iterable[str] = (), resolve: Resolver = resolve_host) -> str:
+    """Return ``url`` when it is http(s) and every address of its host is public or allowed; else raise.
+
+    ``allow`` lists host names (exact, case-insensitive) and IPs/CIDRs that may be reached although not public,
+    e.g. ``["127.0.0.1"]`` for the demo shop. Raises ``UnsafeUrlError`` with a reason and a clear message.
+    """
+    host = _host_of(url)
+    names, networks = parse_allow_list(allow)
+    if host in names:
+        return url
+    if host in METADATA_HOSTS:
+        raise UnsafeUrlError(url, "metadata_host", f"{host} is a cloud metadata endpoint: {url}")
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        addresses = _resolve(url, host, resolve)
+    for address in addresses:
+        problem = address_problem(address)
+        if problem and not any(address in network for network in networks):
+            shown = f"{host} is" if str(address) == host else f"{host} resolves to {address},"
+            raise UnsafeUrlError(url, "private_address", f"{shown} {problem}, not allowed for seed URLs: {url}")
+    return url
+
+
+async def check_public_url_async(url: str, allow: Iterable[str] = (), resolve: Resolver = resolve_host) -> str:
+    """``check_public_url`` with the DNS lookup in a thread, for event loops."""
+    return await asyncio.to_thread(check_public_url, url, tuple(allow), resolve)
+
+
+def _host_of(url: str) -> str:
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
+    except ValueError as err:
+        raise UnsafeUrlError(url, "malformed", f"not a valid URL ({err}): {url}") from err
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        scheme = parts.scheme or "no scheme"
+        raise UnsafeUrlError(url, "scheme", f"only http and https URLs can be crawled, not {scheme!r}: {url}")
+    if not parts.hostname:
+        raise UnsafeUrlError(url, "malformed", f"URL has no host: {url}")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrlError(url, "credentials", f"URLs with credentials are not accepted: {url}")
+    return parts.hostname.lower().rstrip(".")
+
+
+def _resolve(url: str, host: str, resolve: Resolver) -> list[IpAddress]:
+    try:
+        found = resolve(host)
+    except (OSError, UnicodeError) as err:
+        raise UnsafeUrlError(url, "unresolvable", f"host {host} does not resolve ({err}): {url}") from err
+    if not found:
+        raise UnsafeUrlError(url, "unresolvable", f"host {host} does not resolve: {url}")
+    return [ipaddress.ip_address(address) for address in found]

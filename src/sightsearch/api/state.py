@@ -1,0 +1,52 @@
+"""What one app instance owns: its settings, a lazily created engine, caches, the run submitter and metrics."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from sqlalchemy import Engine
+
+from sightsearch.api.similarity import ImageCatalogCache
+from sightsearch.api.submit import RunSubmitter, make_submitter
+from sightsearch.api.telemetry import build_registry
+from sightsearch.config import Settings
+from sightsearch.storage.db import create_db_engine
+
+
+class ApiState:
+    """Shared by every request of one app. Nothing connects before the first request that needs the store."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self._engine, self._owns_engine = engine, engine is None
+        self._submitter: RunSubmitter | None = None
+        self._lock = threading.Lock()
+        self.images = ImageCatalogCache()
+        self.registry, self.http_metrics = build_registry(lambda: self.engine)
+
+    @property
+    def engine(self) -> Engine:
+        """The store's engine, created on first use (an engine given to the app is used as is)."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = create_db_engine(self.settings.database_url)
+            return self._engine
+
+    @property
+    def submitter(self) -> RunSubmitter:
+        """The run submitter, created on the first submission."""
+        if self._submitter is None:
+            self._submitter = make_submitter(self.settings, self.engine)
+        return self._submitter
+
+    def submitter_live_counts(self, run_id: str) -> Counter[str] | None:
+        """Live counters of a run crawling in this process; None when unknown (never creates the submitter)."""
+        return self._submitter.live_counts(run_id) if self._submitter is not None else None
+
+    async def close(self) -> None:
+        """Stop background runs and dispose of the engine if this app created it."""
+        if self._submitter is not None:
+            await self._submitter.close()
+        if self._owns_engine and self._engine is not None:
+            self._engine.dispose()
