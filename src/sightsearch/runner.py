@@ -18,6 +18,7 @@ from sightsearch.config import Settings
 from sightsearch.crawl import (
     Crawler, CrawlRequest, CrawlStats, FetchedPage, Fetcher, HttpFetcher, LinkSelectors, MemoryFrontier,
 )
+from sightsearch.crawl.guard import UrlGuard
 from sightsearch.errors import ConfigurationError, StageFailed
 from sightsearch.etl.contract import Record
 from sightsearch.etl.pipeline import EtlPipeline, database_unavailable
@@ -55,7 +56,7 @@ def page_record(page: FetchedPage, spec: SiteSpec | None, run_id: str) -> Record
     return {**product.to_output(), "fetched_at": datetime.now(UTC).isoformat(), "run_id": run_id}
 
 
-def page_fetcher(settings: Settings, spec: SiteSpec | None) -> Fetcher:
+def page_fetcher(settings: Settings, spec: SiteSpec | None, url_guard: UrlGuard | None = None) -> Fetcher:
     """HTTP, plus headless Chromium where pages need it (``settings.render``: never, auto or always).
 
     The browser starts only when a page needs it; without Chromium, such pages are dead-lettered with the
@@ -65,8 +66,9 @@ def page_fetcher(settings: Settings, spec: SiteSpec | None) -> Fetcher:
 
     specs = [spec] if spec else []
     spec_renders = spec is not None and "render" in spec.model_fields_set and spec.render != "never"
-    if settings.render == "never" and not spec_renders:
-        return HttpFetcher(settings)
+    if url_guard is not None or (settings.render == "never" and not spec_renders):
+        # A guarded run stays on HTTP: a browser would load sub-resources and follow redirects unchecked.
+        return HttpFetcher(settings, url_guard=url_guard)
 
     def has_product(page: FetchedPage) -> bool:
         return extract_product(page.body or page.text, page.url, spec=spec).is_product()
@@ -104,13 +106,15 @@ class EmbeddedRun:
     """One crawl run in this process. Create it, then ``await run.execute(seeds)``."""
 
     def __init__(self, settings: Settings, *, spec: SiteSpec | None = None, max_pages: int | None = None,
-                 engine: Engine | None = None, bus: EventBus | None = None, on_progress: ProgressHook | None = None) -> None:
+                 engine: Engine | None = None, bus: EventBus | None = None, on_progress: ProgressHook | None = None,
+                 url_guard: UrlGuard | None = None) -> None:
         self.settings = settings
         self.spec = spec
         self.max_pages = max_pages or settings.max_pages
         self.engine = engine or get_engine(settings.database_url)
         self.bus = bus or create_event_bus(settings, self.engine)
         self.on_progress = on_progress
+        self.url_guard = url_guard  # checked before every request, redirects and images included
         self.run_id = uuid.uuid4().hex
         self.counts: Counter[str] = Counter()
         self._batch: list[Record] = []
@@ -133,7 +137,8 @@ class EmbeddedRun:
         return RunSummary(self.run_id, status, seconds, self.counts)
 
     async def _crawl(self, seeds: list[str]) -> None:
-        async with page_fetcher(self.settings, self.spec) as fetcher, ImageDownloader(self.settings) as images:
+        async with page_fetcher(self.settings, self.spec, self.url_guard) as fetcher, \
+                ImageDownloader(self.settings, url_guard=self.url_guard) as images:
             async def fetch_images(urls: list[str]) -> dict[str, dict[str, Any]]:
                 return image_facts(await images.download_many(urls)) if self.settings.download_images else {}
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
-from sightsearch.errors import SightSearchError
+from sightsearch.errors import PermanentFetchError, SightSearchError
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -120,3 +120,17 @@ def _resolve(url: str, host: str, resolve: Resolver) -> list[IpAddress]:
     if not found:
         raise UnsafeUrlError(url, "unresolvable", f"host {host} does not resolve: {url}")
     return [ipaddress.ip_address(address) for address in found]
+
+
+def url_guard(allow: Iterable[str] = ()) -> Callable[[str], Awaitable[None]]:
+    """A fetcher guard (see ``sightsearch.crawl.guard``): every request of a client-submitted run, redirect hops
+    and images included, must reach a public address or an allowed one; others fail permanently, with the reason."""
+    allowed = tuple(allow)
+
+    async def guard(url: str) -> None:
+        try:
+            await check_public_url_async(url, allowed)
+        except UnsafeUrlError as err:
+            raise PermanentFetchError(f"refused by the SSRF guard: {err}") from None
+
+    return guard

@@ -43,11 +43,14 @@ class EmbeddedSubmitter:
 
     async def submit(self, seeds: list[str], max_pages: int) -> str:
         """Start the run; raises ``TooManyRuns`` when the process is at its limit."""
+        from sightsearch.api.ssrf import url_guard
         from sightsearch.runner import EmbeddedRun
 
         if len(self._active) >= self.settings.api_max_active_runs:
             raise TooManyRuns(f"{len(self._active)} runs are already crawling in this API process; try again later")
-        run = EmbeddedRun(self.settings, engine=self.engine, max_pages=max_pages)
+        # Seeds were checked on submission; the guard keeps checking every request the run makes.
+        run = EmbeddedRun(self.settings, engine=self.engine, max_pages=max_pages,
+                          url_guard=url_guard(self.settings.ssrf_allow))
         task: asyncio.Task[object] = asyncio.create_task(run.execute(seeds), name=f"run-{run.run_id}")
         self._active[run.run_id] = (task, run.counts)
         task.add_done_callback(lambda done: self._finished(run.run_id, done))

@@ -14,6 +14,7 @@ from typing_extensions import override
 from sightsearch.config import Settings
 from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
 from sightsearch.crawl.decode import decode_body, is_text_type
+from sightsearch.crawl.guard import UrlGuard, guard_hook
 from sightsearch.crawl.urls import canonicalize_url, is_http_url
 from sightsearch.errors import PermanentFetchError, TransientFetchError
 
@@ -55,9 +56,11 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 class HttpFetcher(Fetcher):
     """Fetches pages over HTTP/1.1 with httpx. The client is created on the first fetch and closed by ``aclose``."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+                 url_guard: UrlGuard | None = None) -> None:
         self._settings = settings
         self._transport = transport
+        self._url_guard = url_guard
         self._client: httpx.AsyncClient | None = None
 
     def _get_client(self) -> httpx.AsyncClient:
@@ -69,6 +72,7 @@ class HttpFetcher(Fetcher):
                 timeout=httpx.Timeout(self._settings.request_timeout),
                 limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),
                 follow_redirects=False,  # followed by hand, to detect loops and count hops
+                event_hooks={"request": [guard_hook(self._url_guard)]} if self._url_guard else None,
             )
         return self._client
 

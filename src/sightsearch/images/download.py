@@ -9,6 +9,7 @@ from types import TracebackType
 import httpx
 
 from sightsearch.config import Settings
+from sightsearch.crawl.guard import UrlGuard, guard_hook
 from sightsearch.errors import ImageError, TransientFetchError
 from sightsearch.images.inspection import ImageInfo, inspect_image
 
@@ -23,8 +24,10 @@ class ImageDownloader:
     The HTTP client is created on first use unless one is given; a given client stays open and belongs to the caller.
     """
 
-    def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None,
+                 url_guard: UrlGuard | None = None) -> None:
         self._settings = settings
+        self._url_guard = url_guard
         self._client = client
         self._owns_client = client is None
         self._slots = asyncio.Semaphore(settings.image_concurrency)
@@ -103,6 +106,7 @@ class ImageDownloader:
                 headers={"User-Agent": self._settings.user_agent, "Accept": _ACCEPT},
                 max_redirects=self._settings.max_redirects,
                 limits=httpx.Limits(max_connections=self._settings.image_concurrency),
+                event_hooks={"request": [guard_hook(self._url_guard)]} if self._url_guard else None,
             )
         return self._client
 
