@@ -1,21 +1,30 @@
-"""The frontier contract: dedup by fingerprint, retries held until due, products first. Parametrized over backends
-so the Redis frontier (issue 5) can join the list and pass the same tests."""
+"""The frontier contract: dedup by fingerprint, retries held until due, products first. Parametrized over backends:
+the memory frontier, and the Redis one (on a throwaway redis-server) that the distributed mode shares."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from sightsearch.crawl import CrawlRequest, Frontier, MemoryFrontier
+from sightsearch.crawl.redis_frontier import RedisFrontier
+from tests.services.redis import redis_server, redis_url  # noqa: F401 (fixtures)
 
-BACKENDS: dict[str, Callable[[], Frontier]] = {"memory": MemoryFrontier}
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest], Frontier]] = {
+    "memory": lambda request: MemoryFrontier(),
+    "redis": lambda request: RedisFrontier.from_url(request.getfixturevalue("redis_url"), "test:frontier"),
+}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def frontier(request: pytest.FixtureRequest) -> Frontier:
-    return BACKENDS[request.param]()
+async def frontier(request: pytest.FixtureRequest) -> AsyncIterator[Frontier]:
+    backend = BACKENDS[request.param](request)
+    yield backend
+    if isinstance(backend, RedisFrontier):
+        await backend.clear()
+        await backend.aclose()
 
 
 async def test_frontier_dedups_by_fingerprint(frontier: Frontier) -> None:

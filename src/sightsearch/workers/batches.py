@@ -1,0 +1,100 @@
+"""ETL batches of a distributed run: claim records from Redis, download their images, run ``EtlPipeline``, count once.
+
+A batch is claimed under a name (the Celery task id, so a redelivered task gets its own batch back) and stays in the
+run's ``etl`` hash until loaded; loading twice is harmless (the load stage upserts by product key) and is counted
+once. The images queue downloads a batch's images into the run's ``images`` hash; the load step reads them there
+and downloads whatever is missing itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sightsearch.etl.pipeline import EtlPipeline
+from sightsearch.events.catalog import RunFinished
+from sightsearch.runner import image_facts
+from sightsearch.storage.db import session_scope
+from sightsearch.storage.imagegroups import regroup_images
+from sightsearch.storage.models import CrawlRun
+from sightsearch.workers.context import WorkerContext
+from sightsearch.workers.runstate import RunState
+
+
+class BatchLoader:
+    """The ETL of run ``run_id`` in one worker process."""
+
+    def __init__(self, ctx: WorkerContext, run_id: str) -> None:
+        self.ctx = ctx
+        self.run_id = run_id
+        self.state = RunState(ctx.redis, run_id)
+
+    async def claim(self, name: str, *, minimum: int | None = None) -> list[dict[str, Any]]:
+        size = self.ctx.settings.batch_size
+        return await self.state.claim_batch(name, size, minimum=size if minimum is None else minimum)
+
+    async def prepare_images(self, records: list[dict[str, Any]]) -> None:
+        """Download the batch's images (the images queue's job) and keep their facts in the run's Redis hash."""
+        if not await self._images_wanted():
+            return
+        urls = sorted({url for record in records for url in record.get("images") or []})
+        known = await self.ctx.redis.hmget(self.state.key("images"), urls) if urls else []
+        missing = [url for url, fact in zip(urls, known) if fact is None]
+        if missing:
+            facts = image_facts(await self.ctx.images.download_many(missing))
+            await self.ctx.redis.hset(self.state.key("images"), mapping={u: json.dumps(f) for u, f in facts.items()})
+            await self.ctx.redis.expire(self.state.key("images"), 86_400)
+
+    async def load(self, name: str, records: list[dict[str, Any]]) -> bool:
+        """Run ``records`` through the five stages into the store; True when this delivery counted the batch."""
+        fetch = self._fetch_images if await self._images_wanted() else None
+        pipeline = EtlPipeline(self.ctx.engine, self.ctx.bus, self.run_id, fetch_images=fetch)
+        outcome = await pipeline.process(records)
+        return await self.state.complete_batch(name, outcome.counts)
+
+    async def drain(self, prefix: str, *, minimum: int | None = None) -> int:
+        """Claim and load batches named ``prefix:N`` until fewer than ``minimum`` records wait; returns batches."""
+        count = 0
+        while records := await self.claim(f"{prefix}:{count}", minimum=minimum):
+            await self.prepare_images(records)
+            await self.load(f"{prefix}:{count}", records)
+            count += 1
+        return count
+
+    async def finalize(self) -> dict[str, int]:
+        """Group the images, write the run's record and event, and free its bulky Redis keys."""
+        meta = await self.state.meta()
+        counts = await self.state.counts()
+        seconds = time.time() - float(meta.get("started_at", time.time()))
+
+        def write() -> int:
+            with session_scope(self.ctx.engine) as session:
+                groups = regroup_images(session, self.ctx.settings.near_duplicate_distance)
+                run = session.get(CrawlRun, self.run_id)
+                if run is not None:
+                    run.status, run.seconds, run.finished_at = "finished", round(seconds, 3), datetime.now(UTC)
+                    run.counts = {k: v for k, v in sorted({**counts, "image_groups": groups}.items()) if v}
+            return groups
+
+        counts["image_groups"] = await asyncio.to_thread(write)
+        self.ctx.bus.publish(RunFinished(run_id=self.run_id, status="finished", counts=counts, seconds=seconds))
+        self.ctx.bus.flush()
+        await self.state.count(image_groups=counts["image_groups"])
+        await self.state.set_meta(status="finished", seconds=round(seconds, 3))
+        await self.state.release()
+        return counts
+
+    async def _images_wanted(self) -> bool:
+        return bool((await self.state.meta()).get("download_images")) and self.ctx.settings.download_images
+
+    async def _fetch_images(self, urls: list[str]) -> Mapping[str, Mapping[str, Any]]:
+        stored = await self.ctx.redis.hmget(self.state.key("images"), urls) if urls else []
+        facts = {url: json.loads(fact) for url, fact in zip(urls, stored) if fact is not None}
+        missing = [url for url in urls if url not in facts]
+        if missing:
+            facts.update(image_facts(await self.ctx.images.download_many(missing)))
+        return facts

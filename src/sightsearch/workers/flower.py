@@ -1,0 +1,45 @@
+"""How ``sightsearch flower`` starts Flower: with basic auth from settings, or not at all.
+
+The credentials go to Flower through its environment (``FLOWER_BASIC_AUTH``), never on the command line where
+``ps`` would show them to every user of the machine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+from sightsearch.config import Settings
+from sightsearch.errors import ConfigurationError
+
+
+def is_loopback(address: str) -> bool:
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def flower_invocation(settings: Settings) -> tuple[list[str], dict[str, str]]:
+    """The command and extra environment that start Flower for ``settings``; refuses an unprotected Flower.
+
+    Without ``flower_user`` and ``flower_password`` Flower starts only on a loopback address and only when
+    ``flower_allow_no_auth`` says so explicitly.
+    """
+    if not settings.broker_url:
+        raise ConfigurationError("Flower needs SIGHTSEARCH_BROKER_URL (the workers' Redis)")
+    command = [sys.executable, "-m", "celery", "-A", "sightsearch.workers.app", "flower",
+               f"--address={settings.flower_address}", f"--port={settings.flower_port}"]
+    if settings.flower_user and settings.flower_password:
+        if ":" in settings.flower_user:
+            raise ConfigurationError("SIGHTSEARCH_FLOWER_USER must not contain ':'")
+        return command, {"FLOWER_BASIC_AUTH": f"{settings.flower_user}:{settings.flower_password}"}
+    if not is_loopback(settings.flower_address):
+        raise ConfigurationError(f"Flower on {settings.flower_address} needs SIGHTSEARCH_FLOWER_USER and "
+                                 "SIGHTSEARCH_FLOWER_PASSWORD: it shows task arguments and can stop workers")
+    if not settings.flower_allow_no_auth:
+        raise ConfigurationError("set SIGHTSEARCH_FLOWER_USER and SIGHTSEARCH_FLOWER_PASSWORD, or, on loopback only, "
+                                 "SIGHTSEARCH_FLOWER_ALLOW_NO_AUTH=true")
+    return command, {}
