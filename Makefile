@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8765
-EXTRAS ?= export,postgres,kafka,browser,api,dev
+EXTRAS ?= export,postgres,kafka,browser,api,distributed,dev
 
 .PHONY: install demo test bench system-deps clean
 
@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/browser.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/distributed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache sightsearch.db sightsearch.db-wal sightsearch.db-shm .sightsearch

@@ -25,12 +25,15 @@ def crawl(
     concurrency: Annotated[int | None, typer.Option(help="Fetches in flight.")] = None,
     no_images: Annotated[bool, typer.Option("--no-images", help="Skip image download and hashing.")] = False,
     render: Annotated[str | None, typer.Option(help="never | auto | always: render pages in headless Chromium.")] = None,
+    distributed: Annotated[bool, typer.Option("--distributed", help="Run on the Celery workers (SIGHTSEARCH_BROKER_URL).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
     """Crawl from seed URLs and load every product found into the store."""
     from sightsearch.extract import load_spec
     from sightsearch.runner import EmbeddedRun
 
+    if distributed and spec:
+        raise typer.BadParameter("site specs are not passed to distributed workers yet; crawl embedded", param_hint="--spec")
     updates: dict[str, object] = {"download_images": not no_images}
     if concurrency:
         updates["concurrency"] = concurrency
@@ -50,8 +53,13 @@ def crawl(
         def on_progress(counts: dict[str, int]) -> None:
             progress.update(task, completed=counts["pages"], loaded=counts["loaded"], rejected=counts["rejected"])
 
-        run = EmbeddedRun(settings, spec=load_spec(spec) if spec else None, max_pages=limit, on_progress=on_progress)
-        summary = asyncio.run(run.execute(urls))
+        if distributed:
+            from sightsearch.workers import run_distributed
+
+            summary = run_distributed(urls, settings, limit, on_progress)
+        else:
+            run = EmbeddedRun(settings, spec=load_spec(spec) if spec else None, max_pages=limit, on_progress=on_progress)
+            summary = asyncio.run(run.execute(urls))
         progress.update(task, total=summary.counts["pages_fetched"] + summary.counts["pages_failed"],
                         completed=summary.counts["pages_fetched"] + summary.counts["pages_failed"])
     if as_json:

@@ -1,0 +1,49 @@
+"""A run submitted through the API goes to the Celery workers when a broker is configured."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from sightsearch.api.submit import make_submitter, submit_run
+from sightsearch.demo import running_demo_site
+from sightsearch.storage.db import create_db_engine, session_scope, upgrade_schema
+from sightsearch.storage.models import CrawlRun, Product
+from tests.distributed.fleet import Fleet, wait_for, worker_env
+from tests.distributed.test_distributed_crawl import client_settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_api_submitter_runs_on_the_workers(fleet: Fleet, redis_url: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    env = worker_env(redis_url, store, tmp_path)
+    fleet.start_many(["w1"], env)
+    settings = client_settings(monkeypatch, env)
+    engine = create_db_engine(store)
+    upgrade_schema(engine)
+    submitter = make_submitter(settings, engine)
+    assert type(submitter).__name__ == "DistributedSubmitter"
+
+    def finished(run_id: str) -> bool:
+        with session_scope(engine) as session:
+            run = session.get(CrawlRun, run_id)
+            return run is not None and run.status == "finished"
+
+    async def submit_and_wait(base: str) -> str:  # one event loop, as in the API process
+        run_id = await submit_run(submitter, [base + "/"], 200)
+        await asyncio.to_thread(wait_for, lambda: finished(run_id), 150, "the distributed run to finish")
+        await submitter.close()
+        return run_id
+
+    with running_demo_site(products=60) as base:
+        run_id = asyncio.run(submit_and_wait(base))
+    counts = submitter.live_counts(run_id)
+    assert counts is not None and counts["pages_fetched"] > 0
+    with session_scope(engine) as session:
+        assert (session.scalar(select(func.count()).select_from(Product)) or 0) > 0
+        assert session.get(CrawlRun, run_id).mode == "distributed"  # type: ignore[union-attr]
