@@ -116,8 +116,10 @@ async def test_crawl_delay_spaces_request_starts(site: LocalSite, settings: Sett
     stats, _ = await crawl(site, settings, Recorder())  # 4 workers, 4 per site: only the delay spaces them
     starts = sorted(at for path, at in site.hits if path != "/robots.txt")
     assert stats.pages_fetched == 4 and len(starts) == 4
-    # Measured at the server; 5 ms allows for loopback scheduling noise between two client sends.
-    assert all(later - earlier >= 0.295 for earlier, later in zip(starts, starts[1:]))
+    # Measured at the server, where arrivals can bunch up on a loaded machine: each gap keeps most of the delay and
+    # the whole span all of it (without the delay, four requests arrive within a few milliseconds).
+    assert all(later - earlier >= 0.25 for earlier, later in zip(starts, starts[1:]))
+    assert starts[-1] - starts[0] >= 3 * 0.3 - 0.01
 
 
 async def test_retry_after_is_honoured(site: LocalSite, settings: Settings) -> None:

@@ -85,7 +85,9 @@ async def test_throttle_spaces_starts_by_the_larger_delay(settings: Settings) ->
     throttle = DomainThrottle(settings.model_copy(update={"per_domain_delay": 0.1}))
     starts = await _starts(throttle, 4, min_delay=0.2)
     gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert all(gap >= 0.2 for gap in gaps) and max(gaps) < 0.35
+    # The larger delay (0.2 s) wins, not the configured 0.1 s; the upper bound only guards against a much longer
+    # wait (a loaded machine may wake late, so it is generous).
+    assert all(gap >= 0.2 for gap in gaps) and max(gaps) < 0.6
 
 
 async def test_throttle_caps_concurrency_per_site(settings: Settings) -> None:
