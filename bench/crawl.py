@@ -2,7 +2,7 @@
 
 Each crawler gets its own fresh demo shop process, the same concurrency (total and per site) and robots.txt
 obedience. SightSearch runs its full pipeline (extraction, five ETL stages, SQLite load); images are skipped on
-both sides because the Scrapy spider does not fetch them. Two shops: a clean one, and the default one whose
+both sides because the Scrapy spider does not fetch them, and so is JavaScript rendering (`--render never`). Two shops: a clean one, and the default one whose
 five 429 (Retry-After: 1) and five 503 first answers SightSearch honours with site-wide pauses, where Scrapy's
 retry middleware retries at once. Prints the median of ROUNDS runs.
 """
@@ -32,7 +32,7 @@ def run_sightsearch(base_url: str, max_pages: int, concurrency: int) -> tuple[in
         started = time.perf_counter()
         out = subprocess.run(
             [sys.executable, "-m", "sightsearch", "crawl", base_url + "/", "--max-pages", str(max_pages),
-             "--concurrency", str(concurrency), "--no-images", "--json"],
+             "--concurrency", str(concurrency), "--no-images", "--render", "never", "--json"],
             env=env, check=True, capture_output=True, text=True,
         )
         seconds = time.perf_counter() - started

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
 from sightsearch.etl.contract import Record, StageContext, StageResult
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
-from sightsearch.storage.upsert import insert_for, insert_rows, upsert_rows
+from sightsearch.storage.upsert import in_list, insert_for, insert_rows, upsert_rows
 
 PRODUCT_COLUMNS = (
     "url", "title", "brand", "sku", "gtin", "mpn", "category", "description", "price", "old_price",
@@ -77,16 +77,20 @@ class Loader:
 
     @staticmethod
     def _known_hashes(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
-        # One IN list per site (a batch is nearly always one site): far cheaper to compile than a tuple IN.
+        # One lookup per site (a batch is nearly always one site). On PostgreSQL the keys come as one array joined
+        # by index probes: a 1,000-value IN list is compared linearly against every row of the site.
         by_site: dict[str, list[str]] = {}
         for site, key in keys:
             by_site.setdefault(site, []).append(key)
-        table, known = Product.__table__, {}
+        table, known, connection = Product.__table__, {}, session.connection()
         for site, site_keys in by_site.items():
-            rows = session.connection().execute(
-                select(table.c.id, table.c.product_key, table.c.content_hash)
-                .where(table.c.site == site, table.c.product_key.in_(site_keys))
-            )
+            if connection.dialect.name == "postgresql":
+                rows = connection.execute(text(
+                    "SELECT p.id, p.product_key, p.content_hash FROM unnest(CAST(:keys AS text[])) AS k(key) "
+                    "JOIN products p ON p.site = :site AND p.product_key = k.key"), {"keys": site_keys, "site": site})
+            else:
+                rows = connection.execute(select(table.c.id, table.c.product_key, table.c.content_hash)
+                                          .where(table.c.site == site, table.c.product_key.in_(site_keys)))
             known.update({(site, r.product_key): (r.id, r.content_hash) for r in rows})
         return known
 
@@ -101,7 +105,7 @@ class Loader:
     def _touch(session: Session, product_ids: list[int], ctx: StageContext) -> None:
         if product_ids:
             table = Product.__table__
-            session.connection().execute(update(table).where(table.c.id.in_(product_ids))
+            session.connection().execute(update(table).where(in_list(session, table.c.id, product_ids))
                                          .values(last_seen=ctx.now, last_run_id=ctx.run_id))
 
     @staticmethod
@@ -112,7 +116,7 @@ class Loader:
         history, connection = PriceObservation.__table__, session.connection()
         open_rows = connection.execute(
             select(history.c.product_id, history.c.price, history.c.currency, history.c.availability)
-            .where(history.c.product_id.in_(list(rows_by_id)), history.c.valid_to.is_(None))
+            .where(in_list(session, history.c.product_id, list(rows_by_id)), history.c.valid_to.is_(None))
         )
         current = {r.product_id: _state(r.price, r.currency, r.availability) for r in open_rows}
         moved = [pid for pid, row in rows_by_id.items()
@@ -121,7 +125,7 @@ class Loader:
             return 0
         to_close = [pid for pid in moved if pid in current]  # a new product has no open row to close
         if to_close:
-            connection.execute(update(history).where(history.c.product_id.in_(to_close), history.c.valid_to.is_(None))
+            connection.execute(update(history).where(in_list(session, history.c.product_id, to_close), history.c.valid_to.is_(None))
                                .values(valid_to=ctx.now))
         insert_rows(session, history, [
             {"product_id": pid, "price": rows_by_id[pid]["price"], "currency": rows_by_id[pid]["currency"],
