@@ -1,4 +1,5 @@
-"""Replay a dead letter: re-run its record from the stage that rejected it (after a spec or code fix)."""
+"""What a person does with a dead letter: replay it from the stage that rejected it (after a spec or code fix),
+or dismiss it. Both keep the dead letter as the trace and publish the new backlog."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from sightsearch.config import Settings, get_settings
 from sightsearch.crawl import CrawlRequest, HttpFetcher
 from sightsearch.errors import ConfigurationError
 from sightsearch.etl.contract import Record
-from sightsearch.etl.pipeline import STAGE_ORDER, EtlPipeline
-from sightsearch.events.local import TableBus
+from sightsearch.etl.pipeline import STAGE_ORDER, EtlPipeline, publish_backlog
+from sightsearch.events import create_event_bus
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.deadletters import mark_dead_letter
 from sightsearch.storage.models import DeadLetter
@@ -39,17 +40,28 @@ async def replay_dead_letter(engine: Engine, dead_letter_id: int, settings: Sett
             return f"dead letter {dead_letter_id} is already {item.status}"
         stage, payload, url = item.stage, dict(item.payload), item.url
     run_id = uuid.uuid4().hex
-    bus = TableBus(engine)
+    bus = create_event_bus(settings or get_settings(), engine)
     pipeline = EtlPipeline(engine, bus, run_id)
     if stage in STAGE_ORDER:
         records, start = [payload], stage
     else:
         records, start = await _refetch(url or payload["url"], settings or get_settings(), run_id), "cleanse"
     outcome = await pipeline.process(records, start=start) if records else None
-    bus.close()
     if outcome is None or not outcome.loaded:
+        bus.close()
         reason = outcome.rejects[0].reason if outcome and outcome.rejects else "no product found"
         return f"dead letter {dead_letter_id} still fails: {reason}"
     with session_scope(engine) as session:
         mark_dead_letter(session, dead_letter_id, "resolved")
+    publish_backlog(engine, bus, run_id)
+    bus.close()
     return f"dead letter {dead_letter_id} replayed from {start}: {outcome.loaded[0]['change']} and resolved"
+
+
+def dismiss_dead_letter(engine: Engine, dead_letter_id: int, settings: Settings | None = None) -> None:
+    """Mark a dead letter dismissed (kept in the table) and publish the new backlog; LookupError when unknown."""
+    with session_scope(engine) as session:
+        run_id = mark_dead_letter(session, dead_letter_id, "dismissed").run_id
+    bus = create_event_bus(settings or get_settings(), engine)
+    publish_backlog(engine, bus, run_id or "manual")
+    bus.close()

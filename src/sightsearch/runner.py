@@ -21,7 +21,7 @@ from sightsearch.crawl import (
 from sightsearch.crawl.guard import UrlGuard
 from sightsearch.errors import ConfigurationError, StageFailed
 from sightsearch.etl.contract import Record
-from sightsearch.etl.pipeline import EtlPipeline, database_unavailable
+from sightsearch.etl.pipeline import EtlPipeline, database_unavailable, publish_backlog
 from sightsearch.events.bus import EventBus
 from sightsearch.events.catalog import RunFinished, RunStarted
 from sightsearch.events import create_event_bus
@@ -231,5 +231,6 @@ class EmbeddedRun:
             run.status, run.seconds, run.error = status, round(seconds, 3), error
             run.finished_at = datetime.now(UTC)
             run.counts = {k: int(v) for k, v in sorted(self.counts.items()) if v}
+        publish_backlog(self.engine, self.bus, self.run_id)  # fetch and extract dead letters change it too
         self.bus.publish(RunFinished(run_id=self.run_id, status=status, counts=dict(self.counts), seconds=seconds))
         self.bus.close()

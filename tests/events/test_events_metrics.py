@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import json
+
 import random
 from pathlib import Path
 
 from sqlalchemy import Engine, select
 
 from sightsearch.config import Settings
-from sightsearch.events.catalog import RunFinished, RunStarted
+from sightsearch.events.catalog import DeadLetterBacklog, RunFinished, RunStarted
 from sightsearch.events.local import TableBus
 from sightsearch.metrics import apply_events, consume_table, evaluate_alerts, read_samples
 from sightsearch.metrics.compute import bucket_samples
@@ -50,17 +52,30 @@ def test_bucket_counts_quantiles_and_rates() -> None:
 def test_consumption_is_idempotent_and_order_free(engine: Engine) -> None:
     """On both stores (SQLite, PostgreSQL): redelivered and reordered events change no sample."""
     events = [fetched("r", "a", s, latency=s) for s in range(0, 180, 3)] + [failed("r", "b", 70)]
+    events += [DeadLetterBacklog(run_id="r", open_by_stage={"fetch": 1}, at=at(71))]
     events += record_events("r", "a", 130, loaded=4, rejected=2)
+    events += [DeadLetterBacklog(run_id="r", open_by_stage={"fetch": 1, "validate": 2}, at=at(131))]
     apply_events(engine, events)
     first = snapshot(engine)
     assert {b for _, b, _, _ in first} == {at(0), at(60), at(120)}
-    backlog = [v for name, _, _, v in first if name == "dead_letter_backlog"]
+    backlog = [v for name, _, labels, v in first if name == "dead_letter_backlog" and labels == "{}"]
     assert backlog == [0, 1, 3]
     redelivered = events[40:] + events[:10]  # a crash replays a tail and some old batches, out of order
     random.Random(7).shuffle(redelivered)
     for start in range(0, len(redelivered), 9):
         apply_events(engine, redelivered[start:start + 9])
     assert snapshot(engine) == first
+
+
+def test_the_backlog_follows_snapshots_down_when_dead_letters_close(engine: Engine) -> None:
+    """Rejected again (one dead letter, more occurrences) or dismissed: the backlog is what the store counts."""
+    events = record_events("r", "a", 10, loaded=0, rejected=3)
+    events += [DeadLetterBacklog(run_id="r", open_by_stage={"validate": 2}, at=at(11)),  # one was a repeat
+               DeadLetterBacklog(run_id="r", open_by_stage={"validate": 1}, at=at(75))]  # one dismissed
+    apply_events(engine, events)
+    backlog = {(b, json.loads(labels).get("stage")): v
+               for name, b, labels, v in snapshot(engine) if name == "dead_letter_backlog"}
+    assert backlog == {(at(0), None): 2, (at(0), "validate"): 2, (at(60), None): 1, (at(60), "validate"): 1}
 
 
 async def test_embedded_metrics_from_the_events_table(sqlite_engine: Engine, tmp_path: Path) -> None:

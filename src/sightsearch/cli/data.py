@@ -117,13 +117,12 @@ def failures_show(dead_letter_id: int) -> None:
 @failures.command("dismiss")
 def failures_dismiss(dead_letter_id: int) -> None:
     """Mark a dead letter dismissed. It stays in the table as the trace."""
-    from sightsearch.storage.deadletters import mark_dead_letter
+    from sightsearch.replay import dismiss_dead_letter
 
-    with session_scope(_engine()) as session:
-        try:
-            mark_dead_letter(session, dead_letter_id, "dismissed")
-        except LookupError as err:
-            raise typer.BadParameter(str(err)) from None
+    try:
+        dismiss_dead_letter(_engine(), dead_letter_id)
+    except LookupError as err:
+        raise typer.BadParameter(str(err)) from None
     console.print(f"dead letter {dead_letter_id} dismissed")
 
 

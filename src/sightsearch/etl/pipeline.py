@@ -27,9 +27,9 @@ from sightsearch.etl.load import Loader
 from sightsearch.etl.transform import transform
 from sightsearch.etl.validate import validate
 from sightsearch.events.bus import EventBus
-from sightsearch.events.catalog import ImageFailed, RecordLoaded, RecordRejected, StageCompleted
+from sightsearch.events.catalog import DeadLetterBacklog, ImageFailed, RecordLoaded, RecordRejected, StageCompleted
 from sightsearch.storage.db import session_scope
-from sightsearch.storage.deadletters import add_dead_letters
+from sightsearch.storage.deadletters import add_dead_letters, open_backlog
 from sightsearch.storage.models import ImageRecord
 
 log = logging.getLogger(__name__)
@@ -138,12 +138,15 @@ class EtlPipeline:
         """Store the rejects as dead letters and publish one event per loaded or rejected record."""
         with session_scope(self.engine) as session:
             add_dead_letters(session, self.run_id, ((r.stage, r.reason, r.record) for r in outcome.rejects))
+            backlog = open_backlog(session) if outcome.rejects else None
         for reject in outcome.rejects:
             self.bus.publish(RecordRejected(run_id=self.run_id, stage=reject.stage, reason=reject.reason,
                                             site=str(reject.record.get("site") or ""), url=str(reject.record.get("url") or "")))
         for record in outcome.loaded:
             self.bus.publish(RecordLoaded(run_id=self.run_id, site=record["site"], product_key=record["product_key"],
                                           change=record["change"]))
+        if backlog is not None:
+            self.bus.publish(DeadLetterBacklog(run_id=self.run_id, open_by_stage=backlog))
         outcome.counts["loaded"] += len(outcome.loaded)
         outcome.counts["rejected"] += len(outcome.rejects)
         self.bus.flush()
@@ -154,3 +157,10 @@ def database_unavailable(error: BaseException | None) -> bool:
     if isinstance(error, OperationalError):
         return True
     return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def publish_backlog(engine: Engine, bus: EventBus, run_id: str) -> None:
+    """Publish the current dead-letter backlog (after a run, a replay or a dismissal)."""
+    with session_scope(engine) as session:
+        backlog = open_backlog(session)
+    bus.publish(DeadLetterBacklog(run_id=run_id, open_by_stage=backlog))

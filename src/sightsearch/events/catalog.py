@@ -23,6 +23,7 @@ class EventType(StrEnum):
     RECORD_REJECTED = "record.rejected"
     STAGE_COMPLETED = "stage.completed"
     IMAGE_FAILED = "image.failed"
+    DEAD_LETTER_BACKLOG = "record.backlog"
 
 
 def _now() -> datetime:
@@ -112,8 +113,19 @@ class ImageFailed(Event):
     error: str
 
 
+class DeadLetterBacklog(Event):
+    """The open dead letters by stage as the store counts them, published whenever that can change (after a
+    batch, at the end of a run, on replay or dismissal): the backlog series is the latest snapshot, exact even
+    when one record is rejected again (one dead letter, more occurrences) or a dead letter is closed."""
+
+    type: Literal[EventType.DEAD_LETTER_BACKLOG] = EventType.DEAD_LETTER_BACKLOG
+    stage: str = "dead_letters"
+    open_by_stage: dict[str, int] = Field(default_factory=dict)
+
+
 AnyEvent = Annotated[
-    RunStarted | RunFinished | PageFetched | PageFailed | RecordLoaded | RecordRejected | StageCompleted | ImageFailed,
+    RunStarted | RunFinished | PageFetched | PageFailed | RecordLoaded | RecordRejected | StageCompleted | ImageFailed
+    | DeadLetterBacklog,
     Field(discriminator="type"),
 ]
 EVENT_ADAPTER: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from sightsearch.events.catalog import Event, parse_event
-from sightsearch.metrics.compute import DEAD_LETTER_TYPES, Sample, bucket_of, bucket_samples
+from sightsearch.events.catalog import Event, EventType, parse_event
+from sightsearch.metrics.compute import Sample, bucket_of, bucket_samples
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import EventRecord, MetricSample
 
@@ -42,14 +42,16 @@ def recompute_metrics(engine: Engine, since: datetime | None = None) -> int:
     """Recompute every bucket from ``since`` (all when None) from the events table; returns samples written."""
     with session_scope(engine) as session:
         query = select(EventRecord.payload).order_by(EventRecord.id)
-        backlog_query = select(func.count()).select_from(EventRecord).where(
-            EventRecord.type.in_([str(t) for t in DEAD_LETTER_TYPES]))
+        before: dict[str, int] = {}
         if since is not None:
             since = bucket_of(since)
             query = query.where(EventRecord.at >= since)
-            backlog_query = backlog_query.where(EventRecord.at < since)
-        backlog = session.scalar(backlog_query) if since is not None else 0
-        samples = metric_samples((parse_event(p) for p in session.scalars(query)), int(backlog or 0))
+            latest = session.scalar(
+                select(EventRecord.payload).where(EventRecord.type == str(EventType.DEAD_LETTER_BACKLOG),
+                                                  EventRecord.at < since)
+                .order_by(EventRecord.at.desc(), EventRecord.event_id.desc()).limit(1))
+            before = dict(latest["open_by_stage"]) if latest else {}
+        samples = metric_samples((parse_event(p) for p in session.scalars(query)), before)
         wipe = delete(MetricSample) if since is None else delete(MetricSample).where(MetricSample.bucket >= since)
         session.execute(wipe)
         if samples:
@@ -59,17 +61,21 @@ def recompute_metrics(engine: Engine, since: datetime | None = None) -> int:
     return len(samples)
 
 
-def metric_samples(events: Iterable[Event], backlog_before: int = 0) -> list[Sample]:
-    """Samples of every bucket of ``events``, plus the running dead-letter backlog (starting at ``backlog_before``)."""
+def metric_samples(events: Iterable[Event], backlog_before: dict[str, int] | None = None) -> list[Sample]:
+    """Samples of every bucket of ``events``, plus the dead-letter backlog: the latest ``DeadLetterBacklog``
+    snapshot in each bucket, carried forward from ``backlog_before`` through buckets that have none."""
     buckets: dict[datetime, list[Event]] = defaultdict(list)
     for event in events:
         buckets[bucket_of(event.at)].append(event)
     samples: list[Sample] = []
-    backlog = backlog_before
+    backlog = dict(backlog_before or {})
     for bucket in sorted(buckets):
-        these = bucket_samples(bucket, buckets[bucket])
-        backlog += int(sum(s.value for s in these if s.name == "dead_letters"))
-        samples += [*these, Sample("dead_letter_backlog", bucket, {}, float(backlog))]
+        snapshots = [e for e in buckets[bucket] if str(e.type) == EventType.DEAD_LETTER_BACKLOG]  # type: ignore[attr-defined]
+        if snapshots:
+            backlog = dict(max(snapshots, key=lambda e: (e.at, e.event_id)).open_by_stage)  # type: ignore[attr-defined]
+        samples += bucket_samples(bucket, buckets[bucket])
+        samples.append(Sample("dead_letter_backlog", bucket, {}, float(sum(backlog.values()))))
+        samples += [Sample("dead_letter_backlog", bucket, {"stage": stage}, float(n)) for stage, n in sorted(backlog.items())]
     return samples
 
 

@@ -67,3 +67,10 @@ def mark_dead_letter(session: Session, dead_letter_id: int, status: str) -> Dead
     item.status = status
     item.resolved_at = datetime.now(UTC)
     return item
+
+
+def open_backlog(session: Session) -> dict[str, int]:
+    """Open dead letters by stage."""
+    rows = session.execute(select(DeadLetter.stage, func.count()).where(DeadLetter.status == "open")
+                           .group_by(DeadLetter.stage))
+    return {stage: int(count) for stage, count in rows}

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sightsearch.etl.pipeline import EtlPipeline
+from sightsearch.etl.pipeline import publish_backlog
 from sightsearch.events.catalog import RunFinished
 from sightsearch.runner import image_facts
 from sightsearch.storage.db import session_scope
@@ -81,6 +82,7 @@ class BatchLoader:
             return groups
 
         counts["image_groups"] = await asyncio.to_thread(write)
+        await asyncio.to_thread(publish_backlog, self.ctx.engine, self.ctx.bus, self.run_id)
         self.ctx.bus.publish(RunFinished(run_id=self.run_id, status="finished", counts=counts, seconds=seconds))
         self.ctx.bus.flush()
         await self.state.count(image_groups=counts["image_groups"])

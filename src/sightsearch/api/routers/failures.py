@@ -13,9 +13,9 @@ from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import SortSpec, decode_cursor, page_of
 from sightsearch.api.routers import API_PREFIX
 from sightsearch.api.schemas import DeadLetterDetail, DeadLetterOut, FailureAction, FailureReason, Page
-from sightsearch.replay import replay_dead_letter
+from sightsearch.replay import dismiss_dead_letter, replay_dead_letter
 from sightsearch.storage.db import session_scope
-from sightsearch.storage.deadletters import count_by_reason, mark_dead_letter
+from sightsearch.storage.deadletters import count_by_reason
 from sightsearch.storage.models import DeadLetter
 
 router = APIRouter(prefix=f"{API_PREFIX}/failures", tags=["failures"], responses=ERROR_RESPONSES)
@@ -74,11 +74,10 @@ async def replay_failure(failure_id: IdPath, _key: ApiKeyDep, state: StateDep, s
 
 
 @router.post("/{failure_id}/dismiss", response_model=FailureAction)
-def dismiss_failure(failure_id: IdPath, _key: ApiKeyDep, state: StateDep) -> FailureAction:
+def dismiss_failure(failure_id: IdPath, _key: ApiKeyDep, state: StateDep, settings: SettingsDep) -> FailureAction:
     """Mark an open dead letter dismissed (kept as the trace, no longer in the backlog)."""
     _require_open(state, failure_id)
-    with session_scope(state.engine) as session:
-        mark_dead_letter(session, failure_id, "dismissed")
+    dismiss_dead_letter(state.engine, failure_id, settings)
     return FailureAction(id=failure_id, status="dismissed", message=f"dead letter {failure_id} dismissed")
 
 
