@@ -1,4 +1,5 @@
-"""A run submitted through the API goes to the Celery workers when a broker is configured."""
+"""A run submitted through the API goes to the Celery workers when a broker is configured, and stays guarded
+there: the workers check every request of such a run against the SSRF rules, unlike a CLI run."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy import func, select
 from sightsearch.api.submit import make_submitter, submit_run
 from sightsearch.demo import running_demo_site
 from sightsearch.storage.db import create_db_engine, session_scope, upgrade_schema
-from sightsearch.storage.models import CrawlRun, Product
+from sightsearch.storage.models import CrawlRun, DeadLetter, Product
+from sightsearch.workers import run_distributed
 from tests.distributed.fleet import Fleet, wait_for, worker_env
 from tests.distributed.test_distributed_crawl import client_settings
 
@@ -41,9 +43,14 @@ def test_the_api_submitter_runs_on_the_workers(fleet: Fleet, redis_url: str, tmp
         return run_id
 
     with running_demo_site(products=60) as base:
-        run_id = asyncio.run(submit_and_wait(base))
-    counts = submitter.live_counts(run_id)
-    assert counts is not None and counts["pages_fetched"] > 0
-    with session_scope(engine) as session:
-        assert (session.scalar(select(func.count()).select_from(Product)) or 0) > 0
-        assert session.get(CrawlRun, run_id).mode == "distributed"  # type: ignore[union-attr]
+        run_id = asyncio.run(submit_and_wait(base))  # the workers allow no private address: refused
+        counts = submitter.live_counts(run_id)
+        assert counts is not None and counts.get("pages_fetched", 0) == 0
+        with session_scope(engine) as session:
+            reasons = list(session.scalars(select(DeadLetter.reason).where(DeadLetter.run_id == run_id)))
+            assert (session.scalar(select(func.count()).select_from(Product)) or 0) == 0
+            assert session.get(CrawlRun, run_id).mode == "distributed"  # type: ignore[union-attr]
+        assert reasons and all("refused by the SSRF guard" in reason for reason in reasons)
+
+        summary = run_distributed([base + "/"], settings, 200, timeout=150)  # an operator's CLI run: not guarded
+    assert summary.status == "finished" and summary.counts["loaded"] > 0

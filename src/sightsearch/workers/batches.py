@@ -46,7 +46,7 @@ class BatchLoader:
         known = await self.ctx.redis.hmget(self.state.key("images"), urls) if urls else []
         missing = [url for url, fact in zip(urls, known) if fact is None]
         if missing:
-            facts = image_facts(await self.ctx.images.download_many(missing))
+            facts = image_facts(await (await self._downloader()).download_many(missing))
             await self.ctx.redis.hset(self.state.key("images"), mapping={u: json.dumps(f) for u, f in facts.items()})
             await self.ctx.redis.expire(self.state.key("images"), 86_400)
 
@@ -93,10 +93,14 @@ class BatchLoader:
     async def _images_wanted(self) -> bool:
         return bool((await self.state.meta()).get("download_images")) and self.ctx.settings.download_images
 
+    async def _downloader(self) -> Any:
+        """The image downloader; a run submitted by an API client (``guarded``) gets the SSRF-guarded one."""
+        return self.ctx.guarded_images if (await self.state.meta()).get("guarded") else self.ctx.images
+
     async def _fetch_images(self, urls: list[str]) -> Mapping[str, Mapping[str, Any]]:
         stored = await self.ctx.redis.hmget(self.state.key("images"), urls) if urls else []
         facts = {url: json.loads(fact) for url, fact in zip(urls, stored) if fact is not None}
         missing = [url for url in urls if url not in facts]
         if missing:
-            facts.update(image_facts(await self.ctx.images.download_many(missing)))
+            facts.update(image_facts(await (await self._downloader()).download_many(missing)))
         return facts

@@ -100,6 +100,22 @@ class WorkerContext:
                                  evidence_pages=self.settings.render_evidence_pages, defer_rendering=True)
 
     @cached_property
+    def guarded_fetcher(self) -> Fetcher:
+        """HTTP with the SSRF guard on every request, for runs submitted by API clients."""
+        from sightsearch.api.ssrf import url_guard
+        from sightsearch.crawl.http import HttpFetcher
+
+        return HttpFetcher(self.settings, url_guard=url_guard(self.settings.ssrf_allow))
+
+    @cached_property
+    def guarded_images(self) -> Any:
+        """The image downloader with the SSRF guard, for runs submitted by API clients."""
+        from sightsearch.api.ssrf import url_guard
+        from sightsearch.images import ImageDownloader
+
+        return ImageDownloader(self.settings, url_guard=url_guard(self.settings.ssrf_allow))
+
+    @cached_property
     def renderer(self) -> Fetcher:
         """The render queue's fetcher: headless Chromium (``sightsearch.crawl.browser``), started on first use."""
         from sightsearch.crawl.browser import BrowserFetcher
@@ -128,7 +144,7 @@ class WorkerContext:
 
     def close(self) -> None:
         """Close the clients this process opened (at worker shutdown)."""
-        for name in ("fetcher", "renderer", "images"):
+        for name in ("fetcher", "renderer", "images", "guarded_fetcher", "guarded_images"):
             if name in self.__dict__:
                 self.run(self.__dict__[name].aclose())
         if "redis" in self.__dict__:

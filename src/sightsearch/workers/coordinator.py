@@ -30,8 +30,9 @@ _NUDGE_AFTER = 10.0  # seconds a run may look idle before the follower asks the 
 
 
 async def submit(client: Any, settings: Settings, seeds: list[str], *, max_pages: int | None = None,
-                 download_images: bool | None = None, render: bool = False) -> str:
-    """Start a run from ``seeds``; returns its id once the seeds' tasks are queued."""
+                 download_images: bool | None = None, render: bool = False, guarded: bool = False) -> str:
+    """Start a run from ``seeds``; returns its id once the seeds' tasks are queued. A ``guarded`` run (submitted by
+    an API client) has every request checked by the SSRF guard on the workers."""
     from sightsearch.workers.app import CeleryScheduler, app_for
 
     scheduler = CeleryScheduler(app_for(settings))
@@ -42,7 +43,7 @@ async def submit(client: Any, settings: Settings, seeds: list[str], *, max_pages
     await asyncio.to_thread(_record_start, settings, run_id, seeds, limit)
     state = RunState(client, run_id)
     await state.create({"status": "running", "seeds": seeds, "max_pages": limit, "download_images": images,
-                        "render": render, "started_at": time.time(), "bloom_bits": params.bits,
+                        "render": render, "guarded": guarded, "started_at": time.time(), "bloom_bits": params.bits,
                         "bloom_hashes": params.hashes}, [site_of(seed) for seed in seeds])
     admitted = await state.admit(seeds, limit, params)
     for seed, ok in zip(seeds, admitted):

@@ -79,7 +79,9 @@ class PageStep:
             raise Deferred(slot.wait)
         await asyncio.sleep(slot.wait)
         try:
-            page = await self.fetcher.fetch(request)
+            # A run submitted by an API client checks every request, redirect hops included, and stays on HTTP.
+            fetcher = self.ctx.guarded_fetcher if meta.get("guarded") else self.fetcher
+            page = await fetcher.fetch(request)
         except RenderDeferred:  # the page needs JavaScript: the render queue's workers run the browser
             self.schedule.page(self.run_id, request, render=True)
             return

@@ -28,7 +28,7 @@ class DistributedSubmitter:
         require_workers(self.settings)
         if self._async_client is None:
             self._async_client = redis.Redis.from_url(coordination_url(self.settings))
-        return await submit(self._async_client, self.settings, seeds, max_pages=max_pages)
+        return await submit(self._async_client, self.settings, seeds, max_pages=max_pages, guarded=True)
 
     def live_counts(self, run_id: str) -> Counter[str] | None:
         """The run's counters as the workers keep them in Redis, or None for an unknown run."""
