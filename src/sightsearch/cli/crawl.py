@@ -60,8 +60,9 @@ def crawl(
         else:
             run = EmbeddedRun(settings, spec=load_spec(spec) if spec else None, max_pages=limit, on_progress=on_progress)
             summary = asyncio.run(run.execute(urls))
-        progress.update(task, total=summary.counts["pages_fetched"] + summary.counts["pages_failed"],
-                        completed=summary.counts["pages_fetched"] + summary.counts["pages_failed"])
+        done = summary.counts["pages_fetched"] + summary.counts["pages_failed"]
+        progress.update(task, total=done, completed=done, loaded=summary.counts["loaded"],
+                        rejected=summary.counts["rejected"])
     if as_json:
         typer.echo(json.dumps({"run_id": summary.run_id, "status": summary.status,
                                "seconds": round(summary.seconds, 3), "counts": dict(summary.counts)}))
@@ -159,7 +160,8 @@ def demo(
 
         summary = asyncio.run(EmbeddedRun(settings, max_pages=max_pages, on_progress=on_progress).execute([base_url + "/"]))
         done = summary.counts["pages_fetched"] + summary.counts["pages_failed"]
-        progress.update(task, total=done, completed=done)
+        progress.update(task, total=done, completed=done, loaded=summary.counts["loaded"],
+                        rejected=summary.counts["rejected"])
     _print_summary(summary)
     _print_rejects(summary.run_id)
 
