@@ -44,11 +44,15 @@ def url_fingerprint(url: str) -> str:
 
 
 def site_of(url: str) -> str:
-    """The site key ``host:port`` (default port filled in) used for scope, politeness and robots.txt."""
+    """The site key: the lower-case host, plus ``:port`` when it is not the scheme's default.
+
+    The one key everywhere: products are stored under it (and filtered by it in the API), events and metrics are
+    labelled with it, and the crawler scopes and throttles by it.
+    """
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or _DEFAULT_PORTS.get(scheme, 0)
-    return f"{(parts.hostname or '').rstrip('.')}:{port}"
+    host = (parts.hostname or "").rstrip(".")
+    port = parts.port
+    return f"{host}:{port}" if port and port != _DEFAULT_PORTS.get(parts.scheme.lower()) else host
 
 
 def same_site(a: str, b: str) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urljoin, urlsplit
 
+from sightsearch.crawl.urls import site_of
 from sightsearch.etl.contract import Record, StageContext, StageResult, run_per_record
 
 SCHEMA_AVAILABILITY = {
@@ -50,14 +51,6 @@ def availability_name(value: object) -> str | None:
         return None
     tail = str(value).rstrip("/").rsplit("/", 1)[-1].replace(" ", "")
     return SCHEMA_AVAILABILITY.get(tail.lower())
-
-
-def site_of(url: str) -> str:
-    """The site key of a URL: its host, plus the port when it is not the scheme's default."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return f"{host}:{parts.port}" if parts.port and parts.port != default else host
 
 
 def product_key(record: Record) -> str:
