@@ -7,8 +7,7 @@ sit in the dead-letter table and be replayed from the stage that rejected it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -78,10 +77,3 @@ def run_per_record(
             result.records.append(out)
     result.metrics.update(records_in=len(result.records) + len(result.rejects), seconds=time.perf_counter() - started)
     return result
-
-
-@contextmanager
-def timed(result: StageResult) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    result.metrics["seconds"] = time.perf_counter() - started
