@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -13,19 +12,6 @@ import pytest
 
 from sightsearch.demo import DemoServer, DemoShop, check_loopback, running_demo_site
 from sightsearch.errors import ConfigurationError
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[DemoServer]:
-    demo = DemoServer().start()
-    yield demo
-    demo.stop()
-
-
-@pytest.fixture(scope="module")
-def client(server: DemoServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=5) as http:
-        yield http
 
 
 def test_robots_disallows_private_and_has_no_crawl_delay_by_default(server: DemoServer, client: httpx.Client) -> None:

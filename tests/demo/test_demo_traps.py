@@ -7,7 +7,6 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
@@ -16,19 +15,6 @@ import pytest
 from PIL import Image
 
 from sightsearch.demo import DemoServer
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[DemoServer]:
-    demo = DemoServer().start()
-    yield demo
-    demo.stop()
-
-
-@pytest.fixture(scope="module")
-def client(server: DemoServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=10) as http:
-        yield http
 
 
 def _image(client: httpx.Client, path: str) -> Image.Image:
