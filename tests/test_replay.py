@@ -58,9 +58,9 @@ async def test_replay_after_a_code_fix_loads_and_resolves(engine: Engine, monkey
     assert "still fails: currency 'XBT'" in message
     assert (dead_letter(engine).status, dead_letter(engine).occurrences) == ("open", 2)
 
-    import sightsearch.etl.validate as validate  # the "code fix": a wider currency list
+    import sightsearch.vocabulary as vocabulary  # the "code fix": a wider currency list
 
-    monkeypatch.setattr(validate, "ISO_4217", validate.ISO_4217 | {"XBT"})
+    monkeypatch.setattr(vocabulary, "CURRENCIES", vocabulary.CURRENCIES | {"XBT"})
     message = await replay_dead_letter(engine, item.id)
     assert message == f"dead letter {item.id} replayed from validate: inserted and resolved"
     assert dead_letter(engine).status == "resolved"  # kept as the trace, not deleted

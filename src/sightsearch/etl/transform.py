@@ -12,14 +12,8 @@ from urllib.parse import urljoin, urlsplit
 
 from sightsearch.crawl.urls import site_of
 from sightsearch.etl.contract import Record, StageContext, StageResult, run_per_record
+from sightsearch.vocabulary import availability_name
 
-SCHEMA_AVAILABILITY = {
-    name.lower(): name
-    for name in (
-        "InStock", "OutOfStock", "PreOrder", "BackOrder", "LimitedAvailability", "Discontinued",
-        "SoldOut", "InStoreOnly", "OnlineOnly", "PreSale", "MadeToOrder", "Reserved",
-    )
-}
 
 
 def to_decimal(value: object, field: str) -> Decimal | None:
@@ -43,14 +37,6 @@ def decimal_text(number: Decimal | None) -> str | None:
     if normal.as_tuple().exponent > -2:  # type: ignore[operator]  # whole or one decimal: show cents
         normal = normal.quantize(Decimal("0.01"))
     return format(normal, "f")
-
-
-def availability_name(value: object) -> str | None:
-    """schema.org availability short name from a URL or a name in any case; None when unknown."""
-    if not value:
-        return None
-    tail = str(value).rstrip("/").rsplit("/", 1)[-1].replace(" ", "")
-    return SCHEMA_AVAILABILITY.get(tail.lower())
 
 
 def product_key(record: Record) -> str:

@@ -9,8 +9,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sightsearch.etl.contract import Record, StageContext, StageResult, run_per_record
-from sightsearch.etl.currencies import ISO_4217
-from sightsearch.etl.transform import SCHEMA_AVAILABILITY
+from sightsearch.vocabulary import AVAILABILITY_VALUES, currency_known, plausible_old_price
 
 MAX_PRICE = Decimal("1000000000")
 # Titles a template shows when the product's name is missing: loading them would hide the missing name.
@@ -56,14 +55,14 @@ class ProductContract(BaseModel):
     @field_validator("currency")
     @classmethod
     def _currency_is_iso(cls, currency: str) -> str:
-        if currency not in ISO_4217:
+        if not currency_known(currency):
             raise ValueError(f"currency {currency!r} is not an ISO 4217 code")
         return currency
 
     @field_validator("availability")
     @classmethod
     def _availability_known(cls, value: str | None) -> str | None:
-        if value is not None and value.lower() not in SCHEMA_AVAILABILITY:
+        if value is not None and value not in AVAILABILITY_VALUES:
             raise ValueError(f"availability {value!r} is not a schema.org value")
         return value
 
@@ -77,8 +76,8 @@ class ProductContract(BaseModel):
 
     @model_validator(mode="after")
     def _old_price_above_price(self) -> "ProductContract":
-        if self.old_price is not None and self.old_price <= self.price:
-            self.old_price = None  # a "was" price not above the price is noise, not an error
+        if not plausible_old_price(self.old_price, self.price):
+            self.old_price = None
         return self
 
 

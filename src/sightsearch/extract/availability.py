@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-SCHEMA_VALUES = ("InStock", "OutOfStock", "PreOrder", "BackOrder", "LimitedAvailability", "Discontinued",
-                 "SoldOut", "InStoreOnly", "OnlineOnly", "PreSale", "MadeToOrder", "Reserved")
-_BY_KEY = {value.casefold(): value for value in SCHEMA_VALUES}
+from sightsearch.vocabulary import AVAILABILITY_VALUES, stock_class
+
+_BY_KEY = {value.casefold(): value for value in AVAILABILITY_VALUES}
 _BY_KEY.update({"instock": "InStock", "in_stock": "InStock", "available": "InStock", "outofstock": "OutOfStock",
                 "out_of_stock": "OutOfStock", "oos": "OutOfStock", "unavailable": "OutOfStock",
                 "preorder": "PreOrder", "pre_order": "PreOrder", "backorder": "BackOrder", "soldout": "SoldOut",
@@ -76,13 +76,4 @@ def normalize_availability(value: str | None) -> str | None:
     return _schema_value(text) or stock_phrase(text)
 
 
-def stock_class(availability: str | None) -> str | None:
-    """Fold a schema.org availability into ``InStock`` / ``OutOfStock`` (``None`` when it says neither).
-
-    Sold-out and discontinued products cannot be bought; limited, online-only and in-store-only ones can.
-    """
-    if availability in {"OutOfStock", "SoldOut", "Discontinued"}:
-        return "OutOfStock"
-    if availability in {"InStock", "LimitedAvailability", "OnlineOnly", "InStoreOnly"}:
-        return "InStock"
-    return None
+__all__ = ["normalize_availability", "stock_class", "stock_phrase"]

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import re
 
-ISO_CODES = frozenset(
-    "AED ARS AUD BAM BGN BHD BRL BYN CAD CHF CLP CNY COP CRC CZK DKK DOP EGP EUR GBP GEL GTQ HKD HRK HUF IDR ILS INR "
-    "ISK JOD JPY KES KRW KWD KZT LKR MAD MDL MKD MXN MYR NGN NOK NZD OMR PAB PEN PHP PKR PLN PYG QAR RON RSD RUB SAR "
-    "SEK SGD THB TND TRY TWD UAH USD UYU UZS VND ZAR".split()
-)
+from sightsearch.vocabulary import COMMON_CURRENCIES, CURRENCIES
 
 # Unambiguous symbols and abbreviations, compared casefolded with dots and spaces removed.
 _SYMBOLS = {
@@ -53,7 +49,7 @@ def find_currency(text: str, *, country: str | None = None, lang: str | None = N
     """The first currency symbol, abbreviation or ISO code written in a text, as ISO 4217."""
     for match in _SYMBOL_IN_TEXT.finditer(text):
         symbol = next(group for group in match.groups() if group)
-        if match.group(3) and symbol not in ISO_CODES:
+        if match.group(3) and symbol not in COMMON_CURRENCIES:
             continue
         code = currency_code(symbol, country=country, lang=lang)
         if code:
@@ -73,7 +69,7 @@ def currency_code(symbol: str | None, *, country: str | None = None, lang: str |
     if not symbol:
         return None
     raw = symbol.strip()
-    if raw.upper() in ISO_CODES and raw.isalpha():
+    if raw.upper() in CURRENCIES and raw.isalpha():
         return raw.upper()
     key = _key(raw)
     if key in _SYMBOLS:

@@ -7,10 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from sightsearch.records import ExtractedProduct
+from sightsearch.vocabulary import plausible_old_price
 
-# Earlier sources win. Structured data is what the shop meant to publish; heuristics read the visible page and
-# only fill what structured data left empty. A site spec, written by a person for this site, beats everything.
-PRECEDENCE = ("spec", "jsonld", "microdata", "rdfa", "itemprop", "opengraph")
 _SCALAR_FIELDS = ("title", "price", "old_price", "currency", "sku", "gtin", "mpn", "brand", "availability",
                   "description", "category")
 
@@ -50,9 +48,8 @@ def merge_fields(found: list[tuple[str, dict[str, Any]]], url: str) -> Extracted
             values.setdefault("attributes", {}).setdefault(key, value)
     _fill_currency(found, values, sources)
     _keep_variant_sku(found, values)
-    old, price = values.get("old_price"), values.get("price")
-    if old is not None and price is not None and old <= price:
-        del values["old_price"], sources["old_price"]  # an "old" price that is not higher is some other number
+    if "old_price" in values and not plausible_old_price(values["old_price"], values.get("price")):
+        del values["old_price"], sources["old_price"]
     return ExtractedProduct(url=url, sources=sources, **values)
 
 
