@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sightsearch.netaddr import is_loopback_host
+
 
 class Settings(BaseSettings):
     """Runtime configuration. Defaults give a working embedded pipeline on SQLite with no services."""
@@ -86,14 +88,13 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_public_bind_without_auth(self) -> Settings:
         # An open write API on a network address lets anyone start crawls from this host; refuse, do not warn.
-        from sightsearch.api.bind import is_loopback_host
-
         if not self.api_auth_enabled and not is_loopback_host(self.api_host):
             raise ValueError(f"api_auth_enabled=false with api_host={self.api_host!r}: bind 127.0.0.1 or enable API keys")
         return self
 
     # Pipeline
     batch_size: int = Field(100, ge=1, description="Records per ETL batch.")
+    keep_inferred: bool = Field(True, description="Keep values extraction guessed rather than read (sources `inferred:...`, e.g. stock assumed from a shown price); false leaves them empty.")
     load_retries: int = Field(6, ge=0, description="Retries of a load during a database outage (back-off as for fetches) before the batch is parked on disk.")
     data_dir: Path = Field(Path(".sightsearch"), description="Folder for local state (event spool, caches).")
 

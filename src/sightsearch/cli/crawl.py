@@ -32,8 +32,6 @@ def crawl(
     from sightsearch.extract import load_spec
     from sightsearch.runner import EmbeddedRun
 
-    if distributed and spec:
-        raise typer.BadParameter("site specs are not passed to distributed workers yet; crawl embedded", param_hint="--spec")
     updates: dict[str, object] = {"download_images": not no_images}
     if concurrency:
         updates["concurrency"] = concurrency
@@ -47,6 +45,7 @@ def crawl(
 
         check_browser_installed(settings)  # fails before crawling, naming the Debian packages
     limit = max_pages or settings.max_pages
+    site_spec = load_spec(spec) if spec else None
     with _progress() as progress:
         task = progress.add_task("crawling", total=limit, loaded=0, rejected=0)
 
@@ -56,18 +55,21 @@ def crawl(
         if distributed:
             from sightsearch.workers import run_distributed
 
-            summary = run_distributed(urls, settings, limit, on_progress)
+            summary = run_distributed(urls, settings, limit, on_progress, spec=site_spec)
         else:
-            run = EmbeddedRun(settings, spec=load_spec(spec) if spec else None, max_pages=limit, on_progress=on_progress)
+            run = EmbeddedRun(settings, spec=site_spec, max_pages=limit, on_progress=on_progress)
             summary = asyncio.run(run.execute(urls))
         done = summary.counts["pages_fetched"] + summary.counts["pages_failed"]
         progress.update(task, total=done, completed=done, loaded=summary.counts["loaded"],
                         rejected=summary.counts["rejected"])
     if as_json:
-        typer.echo(json.dumps({"run_id": summary.run_id, "status": summary.status,
+        typer.echo(json.dumps({"run_id": summary.run_id, "status": summary.status, "error": summary.error,
                                "seconds": round(summary.seconds, 3), "counts": dict(summary.counts)}))
     else:
         _print_summary(summary)
+    if summary.status == "failed":
+        console.print(f"[red]run failed:[/red] {summary.error}")
+        raise typer.Exit(1)
 
 
 def _progress() -> Progress:
