@@ -31,6 +31,9 @@ class ExtractedProduct(BaseModel):
     images: list[str] = Field(default_factory=list)
     attributes: dict[str, Any] = Field(default_factory=dict)
     sources: dict[str, str] = Field(default_factory=dict)
+    confidence: dict[str, float] = Field(default_factory=dict)
+    errors: dict[str, str] = Field(default_factory=dict)
+    """Extraction sources that raised on this page, with the error (logged and counted, never fatal)."""
 
     def is_product(self) -> bool:
         """True when the page looks like a product page: a title plus a price, sku or structured evidence."""
@@ -58,34 +61,18 @@ class ImageFact(BaseModel):
     error: str | None = None
 
 
-class ProductRecord(BaseModel):
+class ProductRecord(ExtractedProduct):
     """The record the ETL stages hand each other, typed at every boundary; prices stay ``Decimal`` throughout.
 
-    Extraction fills the product fields and ``sources``; the page handler adds ``run_id`` and ``fetched_at``;
-    *transform* adds ``site`` and ``product_key``; *enrich* adds ``discount_percent``, ``seen_at``,
-    ``image_facts`` and ``content_hash``; *load* adds ``product_id`` and ``change``. It is serialised only where it
-    leaves the process: Celery (the run's Redis list), the dead-letter table and parked batches.
+    Extraction fills the product fields, ``sources``, ``confidence`` and ``errors``; the page handler adds
+    ``run_id`` and ``fetched_at``; *transform* adds ``site`` and ``product_key``; *enrich* adds
+    ``discount_percent``, ``seen_at``, ``image_facts`` and ``content_hash``; *load* adds ``product_id`` and
+    ``change``. It is serialised only where it leaves the process: Celery (the run's Redis list), the dead-letter
+    table and parked batches.
     """
 
     model_config = ConfigDict(extra="ignore")
 
-    url: str
-    title: str | None = None
-    price: Decimal | None = None
-    old_price: Decimal | None = None
-    currency: str | None = None
-    sku: str | None = None
-    gtin: str | None = None
-    mpn: str | None = None
-    brand: str | None = None
-    availability: str | None = None
-    description: str | None = None
-    category: str | None = None
-    images: list[str] = Field(default_factory=list)
-    attributes: dict[str, Any] = Field(default_factory=dict)
-    sources: dict[str, str] = Field(default_factory=dict)
-    confidence: dict[str, float] = Field(default_factory=dict)
-    extract_errors: dict[str, str] = Field(default_factory=dict)
     # provenance (page handler)
     run_id: str | None = None
     fetched_at: datetime | None = None

@@ -174,7 +174,7 @@ class PageHandler:
         if record is not None:
             outcome.record = record
             outcome.counts["products_found"] += 1
-            outcome.counts.update({f"extract_errors_{source}": 1 for source in record.extract_errors})
+            outcome.counts.update({f"extract_errors_{source}": 1 for source in record.errors})
         elif request.kind == "product":
             outcome.dead_letters.append(("extract", "no product data found on a product page", {"url": page.url}))
             outcome.counts["rejected_extract"] += 1

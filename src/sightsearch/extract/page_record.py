@@ -27,5 +27,4 @@ def page_record(html: str | bytes, url: str, run_id: str, *, spec: SiteSpec | No
             if source.startswith(INFERRED):
                 data[name] = [] if name == "images" else None
         data["sources"] = {k: v for k, v in product.sources.items() if not v.startswith(INFERRED)}
-    data["extract_errors"] = data.pop("errors", None) or {}
     return ProductRecord(**data, run_id=run_id, fetched_at=datetime.now(UTC))
