@@ -25,7 +25,7 @@ from sightsearch.storage.upsert import in_list, insert_for, insert_rows, upsert_
 
 PRODUCT_COLUMNS = (
     "url", "title", "brand", "sku", "gtin", "mpn", "category", "description", "price", "old_price",
-    "currency", "availability", "images", "attributes", "sources", "content_hash",
+    "currency", "availability", "images", "attributes", "sources", "confidence", "content_hash",
 )
 IMAGE_COLUMNS = ("width", "height", "format", "bytes", "sha256", "phash", "error")
 PriceState = tuple[Decimal | None, str | None, str | None]
