@@ -112,7 +112,7 @@ async def test_crawl_stops_at_max_pages(site: LocalSite, settings: Settings) -> 
 
 async def test_extraction_errors_do_not_stop_the_crawl(site: LocalSite, settings: Settings,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    import sightsearch.crawl.page as page_module
+    import sightsearch.crawl.analysis as page_module
 
     def broken(html: object, url: str, run_id: str, **_: object) -> None:
         if "/p/" in url:

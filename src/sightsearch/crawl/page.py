@@ -8,25 +8,26 @@ and where records go (an in-process batch, or the run's Redis list).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
 from collections import Counter
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
 from sightsearch.config import Settings
 from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
-from sightsearch.crawl.links import LinkSelectors, discover_links
+from sightsearch.crawl.analysis import analyse_page
+from sightsearch.crawl.links import LinkSelectors
 from sightsearch.crawl.politeness import Politeness
 from sightsearch.crawl.robots import RobotsPolicy
-from sightsearch.crawl.sitemap import is_sitemap_index, parse_sitemap
 from sightsearch.crawl.throttle import backoff_delay
-from sightsearch.crawl.urls import canonicalize_url, site_of
+from sightsearch.crawl.urls import site_of
 from sightsearch.errors import ConfigurationError, PermanentError, TransientError
 from sightsearch.events.bus import EventBus
 from sightsearch.events.catalog import PageFailed, PageFetched
-from sightsearch.extract.page_record import page_record
 from sightsearch.extract.spec import SiteSpec
 from sightsearch.records import ProductRecord
 
@@ -35,8 +36,6 @@ log = logging.getLogger(__name__)
 DeadLetterEntry = tuple[str, str, dict[str, Any]]  # (stage, reason, payload)
 
 _PAUSING_STATUSES = frozenset({429, 503})
-_HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
-_XML_TYPES = frozenset({"application/xml", "text/xml"})
 
 
 @dataclass
@@ -89,6 +88,8 @@ class PageHandler:
     bus: EventBus
     robots: RobotsPolicy | None = None
     spec: SiteSpec | None = None
+    executor: Executor | None = None
+    """Where pages are parsed (``crawl.analysis.parse_pool``); None parses in the event loop's thread."""
 
     def __post_init__(self) -> None:
         self.selectors = link_selectors(self.spec)
@@ -108,7 +109,7 @@ class PageHandler:
             return await self._transient(request, site, err)
         except PermanentError as err:
             return self.failed(request, err)
-        return self._fetched(request, page)
+        return await self._fetched(request, page)
 
     def failed(self, request: CrawlRequest, err: Exception) -> PageOutcome:
         """The request failed for good: a ``page.failed`` event and a dead letter with the reason."""
@@ -135,46 +136,16 @@ class PageHandler:
         retry = dataclasses.replace(request, attempt=request.attempt + 1, not_before=time.time() + delay)
         return PageOutcome(request, "retry", retry=retry, counts=Counter(retries=1), error=err)
 
-    def _fetched(self, request: CrawlRequest, page: FetchedPage) -> PageOutcome:
+    async def _fetched(self, request: CrawlRequest, page: FetchedPage) -> PageOutcome:
         self.bus.publish(PageFetched(
             run_id=self.run_id, url=page.url, site=site_of(page.url), status=page.status, bytes=len(page.body),
             latency_ms=page.elapsed * 1000, kind=request.kind,
         ))
-        outcome = PageOutcome(request, "fetched", page=page,
-                              counts=Counter(pages_fetched=1, bytes=len(page.body), **{f"status_{page.status}": 1}))
-        try:
-            outcome.links = self._links(request, page)
-            self._extract(request, page, outcome)
-        except Exception as err:  # a bug in link discovery or extraction loses this page's data, not the crawl
-            log.exception("handling %s failed", page.url)
-            outcome.counts["handler_errors"] += 1
-            outcome.dead_letters.append(("extract", f"{type(err).__name__}: {err}", {"url": page.url}))
-        return outcome
-
-    def _links(self, request: CrawlRequest, page: FetchedPage) -> list[CrawlRequest]:
-        if page.content_type in _HTML_TYPES and page.text:
-            links = discover_links(page.text, page.url, product_link_selectors=self.selectors.product,
-                                   pagination_selectors=self.selectors.pagination)
-        elif page.content_type in _XML_TYPES or request.kind == "sitemap":
-            # A sitemap seed (or a child of a sitemap index) queues its URLs; an index queues its child sitemaps.
-            kind = "sitemap" if is_sitemap_index(page.body) else "unknown"
-            links = [CrawlRequest(url=canonicalize_url(url), kind=kind, referer=page.url)
-                     for url in parse_sitemap(page.body, page.url)]
+        arguments = (page, request, self.run_id, self.spec, self.selectors, self.settings.keep_inferred)
+        if self.executor is None:
+            analysis = analyse_page(*arguments)
         else:
-            return []
-        for link in links:
-            link.depth = request.depth + 1
-        return links
-
-    def _extract(self, request: CrawlRequest, page: FetchedPage, outcome: PageOutcome) -> None:
-        if "html" not in page.content_type and "xml" not in page.content_type:
-            return
-        record = page_record(page.body or page.text, page.url, self.run_id, spec=self.spec,
-                             keep_inferred=self.settings.keep_inferred)
-        if record is not None:
-            outcome.record = record
-            outcome.counts["products_found"] += 1
-            outcome.counts.update({f"extract_errors_{source}": 1 for source in record.errors})
-        elif request.kind == "product":
-            outcome.dead_letters.append(("extract", "no product data found on a product page", {"url": page.url}))
-            outcome.counts["rejected_extract"] += 1
+            analysis = await asyncio.get_running_loop().run_in_executor(self.executor, analyse_page, *arguments)
+        analysis.counts.update(pages_fetched=1, bytes=len(page.body), **{f"status_{page.status}": 1})
+        return PageOutcome(request, "fetched", page=page, links=analysis.links, record=analysis.record,
+                           dead_letters=analysis.dead_letters, counts=analysis.counts)
