@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 LISTINGS = [("/api/v1/products", sort) for sort in ("id", "price", "-price", "updated_at", "-updated_at", "title",
                                                     "-title")] + [("/api/v1/images", "id"), ("/api/v1/runs", "-started_at")]
@@ -47,3 +49,26 @@ async def test_any_text_is_a_valid_title_cursor(api: httpx.AsyncClient) -> None:
         response = await api.get("/api/v1/products", params={"sort": "title", "cursor": cursor(
             {"s": "title", "v": value, "i": 1})})
         assert response.status_code == 200, (value, response.text)
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                           lambda children: st.lists(children, max_size=3)
+                           | st.dictionaries(st.text(max_size=3), children, max_size=3), max_leaves=5)
+
+
+@pytest.mark.parametrize("sort", ["id", "price", "-updated_at", "title"])
+async def test_fuzzed_cursors_never_cause_a_server_error(api: httpx.AsyncClient, sort: str) -> None:
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(value=JSON_VALUES, last_id=JSON_VALUES)
+    def check(value: Any, last_id: Any) -> None:
+        tampered_cursor = cursor({"s": sort, "v": value, "i": last_id})
+        if len(tampered_cursor) > 2048:
+            return
+        seen.append(tampered_cursor)
+
+    seen: list[str] = []
+    check()
+    for tampered_cursor in seen:
+        response = await api.get("/api/v1/products", params={"sort": sort, "cursor": tampered_cursor})
+        assert response.status_code in (200, 400), (tampered_cursor, response.text)

@@ -47,9 +47,19 @@ class ApiError(Exception):
 
 def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    """A JSON response in the error shape; credentials in URLs the message quotes are masked."""
-    body = {"error": {"code": code, "message": redact_text(message), "details": jsonable_encoder(details)}}
+    """A JSON response in the error shape; credentials in URLs the message or the details quote are masked."""
+    body = {"error": {"code": code, "message": redact_text(message), "details": _redacted(jsonable_encoder(details))}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    return value
 
 
 def internal_error_response(exc: BaseException, request_path: str) -> JSONResponse:

@@ -13,6 +13,11 @@ from sightsearch.errors import ConfigurationError
 from sightsearch.storage.db import get_engine, session_scope, upgrade_schema
 
 
+def server_options() -> dict[str, str]:
+    """How uvicorn runs the API: the C HTTP parser and libuv event loop (both pinned in the ``api`` extra)."""
+    return {"http": "httptools", "loop": "uvloop"}
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default SIGHTSEARCH_API_HOST, 127.0.0.1).")] = None,
@@ -34,7 +39,7 @@ def serve(
         upgrade_schema(engine)
     console.print(f"SightSearch API on http://{host}:{port}  (docs: /docs)")
     uvicorn.run(create_app(settings, engine=engine), host=host, port=port, access_log=access_log,
-                server_header=False, log_level="warning", proxy_headers=False)
+                server_header=False, log_level="warning", proxy_headers=False, **server_options())
 
 
 apikey = typer.Typer(help="Manage API keys (sent as X-API-Key; stored hashed, shown once).", no_args_is_help=True)
