@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     alert_stall_minutes: float = Field(10.0, gt=0, description="Alert when an unfinished run published no event for this many minutes.")
     alert_webhook_url: str | None = Field(None, description="POST every new alert as JSON to this URL (optional).")
 
+    # API request guard (issue 12): which Host names the API answers to
+    api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: the loopback names on a loopback bind, and `serve` refuses a non-loopback bind.')
+
 
 FLOWER_MIN_PASSWORD_LENGTH = 12
 

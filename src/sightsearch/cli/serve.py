@@ -33,7 +33,9 @@ def serve(
 
     settings = get_settings()
     host, port = host or settings.api_host, port or settings.api_port
-    check_bind(host, settings.api_auth_enabled)
+    check_bind(host, settings.api_auth_enabled, settings.api_allowed_hosts)
+    if host != settings.api_host:  # the Host check follows the address actually bound
+        settings = settings.model_copy(update={"api_host": host})
     engine = get_engine(settings.database_url)
     if migrate:
         upgrade_schema(engine)
