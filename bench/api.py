@@ -1,21 +1,17 @@
-"""Requests per second and p50/p99 latency of ``GET /api/v1/products?limit=50``, next to a bare FastAPI endpoint.
+"""Requests/s and p99 latency of the product listing and product detail, next to a bare FastAPI route, with wrk.
 
-Both servers run the same way in the same run: uvicorn, one process, on a free loopback port, started as
-subprocesses. SightSearch serves a temporary SQLite store filled with a few thousand products (``sightsearch serve``);
-the peer is a FastAPI app with one route returning, as a constant, the same JSON document the product listing
-returned, so the difference is what the real endpoint costs: the key-less read check, the session, the keyset
-query, the ORM rows, the response model and the middleware (metrics, body limit, error catcher).
-
-The load tool is ``wrk`` when it is installed (``apt-get install wrk``), else a bounded httpx async loop: a fixed
-number of keep-alive connections, each sending its next request when the previous one answered, for a fixed time.
-Both tools share the machine with the servers; the ratio is the number to compare between machines.
+Both servers run the same way in the same run: uvicorn, one process each, the same HTTP parser and event loop, on a
+free loopback port. SightSearch serves a temporary SQLite store of 30,000 products (each with an image record and a
+short price history) through ``sightsearch serve``; the peer is a FastAPI app whose two routes return, as constant
+bytes, the very documents SightSearch answered (``Response(content=...)``), so the difference is everything the real
+endpoints do: the read-access check, the query, the rows, the JSON encoding and the middleware (Host and cross-site
+checks, metrics, body limit, error catcher). The load tool is ``wrk`` (Debian package ``wrk``); it shares the machine
+with the servers, so the ratio is the number to compare between machines.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import re
 import shutil
@@ -36,153 +32,157 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 from _demo import free_port
 
-PATH = "/api/v1/products?limit=50"
+LISTING = "/api/v1/products?limit=50"
 BARE_APP = textwrap.dedent("""
-    import json, sys
+    import sys
+    from pathlib import Path
     import uvicorn
-    from fastapi import FastAPI
+    from fastapi import FastAPI, Response
 
-    DOCUMENT = json.loads(open(sys.argv[1], encoding="utf-8").read())
+    folder = Path(sys.argv[1])
+    LISTING, DETAIL = (folder / "listing.json").read_bytes(), (folder / "detail.json").read_bytes()
     app = FastAPI()
 
     @app.get("/api/v1/products")
-    def products(limit: int = 50):
-        return DOCUMENT
+    def products(limit: int = 50) -> Response:
+        return Response(content=LISTING, media_type="application/json")
 
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+    @app.get("/api/v1/products/{product_id}")
+    def product(product_id: int) -> Response:
+        return Response(content=DETAIL, media_type="application/json")
+
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False,
+                server_header=False, http=sys.argv[3], loop=sys.argv[4])
 """)
 
 
 def fill_store(url: str, count: int) -> None:
-    """A migrated SQLite store with ``count`` products of a few shops, with prices, brands and images."""
+    """A migrated SQLite store with ``count`` products of a few shops: prices, brands, one image, three prices."""
     from sqlalchemy import insert
 
     from sightsearch.storage.db import create_db_engine, session_scope, upgrade_schema
-    from sightsearch.storage.models import Product
+    from sightsearch.storage.models import ImageRecord, PriceObservation, Product
 
     engine = create_db_engine(url)
     upgrade_schema(engine)
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    rows = [{"site": f"shop{n % 5}.example", "product_key": f"sku:S{n:05d}", "url": f"https://shop{n % 5}.example/{n}",
-             "title": f"Sturdy ceramic kettle model {n}", "brand": ["Acme", "Globex", "Initech"][n % 3],
-             "sku": f"S{n:05d}", "category": ["kitchen", "audio", "outdoor"][n % 3],
-             "price": Decimal(f"{10 + n % 490}.{n % 100:02d}"), "currency": "USD",
-             "availability": "InStock" if n % 7 else "OutOfStock", "images": [f"https://cdn.example/{n}.jpg"],
-             "attributes": {}, "sources": {}, "content_hash": f"{n:064x}", "updated_at": start + timedelta(seconds=n)}
-            for n in range(count)]
+    products = [{"id": n + 1, "site": f"shop{n % 5}.example", "product_key": f"sku:S{n:05d}",
+                 "url": f"https://shop{n % 5}.example/{n}", "title": f"Sturdy ceramic kettle model {n}",
+                 "brand": ["Acme", "Globex", "Initech"][n % 3], "sku": f"S{n:05d}",
+                 "category": ["kitchen", "audio", "outdoor"][n % 3], "description": "A kettle. " * 20,
+                 "price": Decimal(f"{10 + n % 490}.{n % 100:02d}"), "currency": "USD",
+                 "availability": "InStock" if n % 7 else "OutOfStock", "images": [f"https://cdn.example/{n}.jpg"],
+                 "attributes": {"colour": ["red", "blue"][n % 2]}, "sources": {}, "content_hash": f"{n:064x}",
+                 "updated_at": start + timedelta(seconds=n)} for n in range(count)]
+    images = [{"url": f"https://cdn.example/{n}.jpg", "width": 800, "height": 600, "format": "JPEG", "bytes": 50_000,
+               "sha256": f"{n:064x}", "phash": f"{(n * 0x9E3779B97F4A7C15) % 2**64:016x}", "fetched_at": start}
+              for n in range(count)]
+    prices = [{"product_id": n + 1, "price": Decimal(f"{10 + (n + k) % 490}.00"), "currency": "USD",
+               "availability": "InStock", "valid_from": start + timedelta(days=k),
+               "valid_to": start + timedelta(days=k + 1) if k < 2 else None} for n in range(count) for k in range(3)]
     with session_scope(engine) as session:
-        session.execute(insert(Product), rows)
+        for model, rows in ((Product, products), (ImageRecord, images), (PriceObservation, prices)):
+            session.execute(insert(model), rows)
     engine.dispose()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    """A server subprocess; yields its base URL once it answers, stops it after."""
+def server(command: list[str], base: str, probe: str, env: dict[str, str] | None = None) -> Iterator[int]:
+    """A server subprocess, ready once ``probe`` answers 200 (yields its pid); stopped after."""
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if httpx.get(base + PATH, timeout=1).status_code == 200:
+                if httpx.get(base + probe, timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
         else:
             process.terminate()
             raise RuntimeError(f"server did not start: {process.communicate(timeout=10)[1].decode()[-2000:]}")
-        yield base
+        yield process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-async def httpx_load(url: str, connections: int, seconds: float) -> tuple[float, list[float]]:
-    """Requests per second and every latency, from ``connections`` keep-alive clients for ``seconds``."""
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-        end = time.perf_counter() + seconds
-
-        async def worker() -> None:
-            while time.perf_counter() < end:
-                started = time.perf_counter()
-                response = await client.get(url)
-                response.raise_for_status()
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(connections)))
-        elapsed = time.perf_counter() - started
-    return len(latencies) / elapsed, latencies
-
-
-def wrk_load(url: str, connections: int, seconds: float) -> tuple[float, float, float]:
-    """Requests per second, p50 and p99 in seconds, from ``wrk --latency``."""
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", url],
+def wrk(url: str, connections: int, seconds: float, pid: int) -> tuple[float, float, float]:
+    """Requests/s, p99 latency (s) and server CPU time per request (s), from ``wrk --latency`` against the server
+    ``pid``; any non-2xx answer fails the run. CPU per request does not depend on what else the machine runs."""
+    cpu_before = cpu_seconds(pid)
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
                          check=True, capture_output=True, text=True).stdout
-    units = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
-
-    def percentile(name: str) -> float:
-        value, unit = re.search(rf"^\s*{name}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
-        return float(value) * units[unit]
-
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"wrk saw errors against {url}:\n{out}")
+    value, unit = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
+    cpu = cpu_seconds(pid) - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return rps, percentile("50"), percentile("99")
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return rps, float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit], cpu / max(requests, 1)
 
 
-def measure(url: str, tool: str, connections: int, seconds: float) -> tuple[float, float, float]:
-    """Warm up, then (requests/s, p50 s, p99 s)."""
-    asyncio.run(httpx_load(url, connections, 1.0))
-    if tool == "wrk":
-        return wrk_load(url, connections, seconds)
-    rps, latencies = asyncio.run(httpx_load(url, connections, seconds))
-    cuts = statistics.quantiles(latencies, n=100)
-    return rps, cuts[49], cuts[98]
-
-
-def interleaved(urls: dict[str, str], tool: str, args: argparse.Namespace) -> dict[str, tuple[float, float, float]]:
-    """Median (req/s, p50, p99) per server over ``args.rounds`` rounds that alternate the servers.
+def interleaved(targets: dict[str, tuple[str, int]], args: argparse.Namespace) -> dict[str, tuple[float, ...]]:
+    """Median (req/s, p99, CPU per request) per target (URL, server pid) over ``args.rounds`` rounds that alternate
+    the targets after a warm-up.
 
     Alternating, with both servers up, spreads the load of other processes on the machine over both sides.
     """
-    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in urls}
+    for url, pid in targets.values():
+        wrk(url, args.connections, 1, pid)
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
     for _ in range(args.rounds):
-        for name, url in urls.items():
-            runs[name].append(measure(url + PATH, tool, args.connections, args.seconds))
-    return {name: tuple(statistics.median(column) for column in zip(*values, strict=True))  # type: ignore[misc]
+        for name, (url, pid) in targets.items():
+            runs[name].append(wrk(url, args.connections, args.seconds, pid))
+    return {name: tuple(statistics.median(column) for column in zip(*values, strict=True))
             for name, values in runs.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--products", type=int, default=5000)
+    parser.add_argument("--products", type=int, default=30_000)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating measurements per server; medians")
-    parser.add_argument("--tool", choices=["auto", "wrk", "httpx"], default="auto")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating measurements per target; medians")
     args = parser.parse_args()
-    tool = ("wrk" if shutil.which("wrk") else "httpx") if args.tool == "auto" else args.tool
+    if not shutil.which("wrk"):
+        sys.exit("bench/api.py measures with wrk: apt-get install wrk")
+    from sightsearch.cli.serve import server_options
+
+    options = server_options()
+    detail = f"/api/v1/products/{args.products // 2}"
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
         fill_store(url, args.products)
-        ours_port, bare_port = free_port(), free_port()
+        ours, bare = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
         env = os.environ | {"SIGHTSEARCH_DATABASE_URL": url, "SIGHTSEARCH_DATA_DIR": folder}
-        command = [sys.executable, "-m", "sightsearch", "serve", "--port", str(ours_port)]
-        with server(command, ours_port, env) as ours_url:
-            document = httpx.get(ours_url + PATH).json()
-            body = Path(folder) / "document.json"
-            size = body.write_text(json.dumps(document), encoding="utf-8")
-            with server([sys.executable, "-c", BARE_APP, str(body), str(bare_port)], bare_port) as bare_url:
-                results = interleaved({"sightsearch": ours_url, "bare fastapi": bare_url}, tool, args)
-    print(f"GET {PATH}: {args.products} products in SQLite, {size} byte response, load tool {tool}, "
-          f"{args.connections} connections, median of {args.rounds} x {args.seconds:.0f} s, uvicorn 1 process each")
-    print(f"{'server':16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for name, (rps, p50, p99) in results.items():
-        print(f"{name:16}{rps:>10.0f}{p50 * 1000:>10.2f}{p99 * 1000:>10.2f}")
-    ours, peer = results["sightsearch"], results["bare fastapi"]
-    print(f"ratio sightsearch/bare: req/s {ours[0] / peer[0]:.2f}, "
-          f"p50 {ours[1] / peer[1]:.2f}x, p99 {ours[2] / peer[2]:.2f}x")
+        command = [sys.executable, "-m", "sightsearch", "serve", "--port", ours.rsplit(":", 1)[1]]
+        with server(command, ours, LISTING, env) as ours_pid:
+            sizes = {}
+            for name, path in (("listing", LISTING), ("detail", detail)):
+                body = httpx.get(ours + path).raise_for_status().content
+                sizes[name] = (Path(folder) / f"{name}.json").write_bytes(body)
+            bare_command = [sys.executable, "-c", BARE_APP, folder, bare.rsplit(":", 1)[1], options["http"],
+                            options["loop"]]
+            with server(bare_command, bare, LISTING) as bare_pid:
+                results = interleaved({"listing sightsearch": (ours + LISTING, ours_pid),
+                                       "listing bare": (bare + LISTING, bare_pid),
+                                       "detail sightsearch": (ours + detail, ours_pid),
+                                       "detail bare": (bare + detail, bare_pid)}, args)
+    print(f"API on {args.products} products in SQLite; wrk -t2 -c{args.connections}, median of {args.rounds} x "
+          f"{args.seconds:.0f} s; uvicorn 1 process each, http={options['http']}, loop={options['loop']}")
+    print(f"{'endpoint':10}{'bytes':>7}{'ours req/s':>12}{'bare req/s':>12}{'ratio':>7}{'p99 ms ours':>13}"
+          f"{'p99 ms bare':>13}{'CPU ms/req ours':>17}{'bare':>7}{'ratio':>7}")
+    for name, path in (("listing", LISTING), ("detail", detail)):
+        (rps, p99, cpu), (peer_rps, peer_p99, peer_cpu) = results[f"{name} sightsearch"], results[f"{name} bare"]
+        print(f"{name:10}{sizes[name]:>7}{rps:>12.0f}{peer_rps:>12.0f}{rps / peer_rps:>7.2f}{p99 * 1000:>13.2f}"
+              f"{peer_p99 * 1000:>13.2f}{cpu * 1000:>17.3f}{peer_cpu * 1000:>7.3f}{peer_cpu / cpu:>7.2f}   GET {path}")
 
 
 if __name__ == "__main__":

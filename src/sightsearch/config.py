@@ -14,7 +14,9 @@ from sightsearch.netaddr import is_loopback_host
 class Settings(BaseSettings):
     """Runtime configuration. Defaults give a working embedded pipeline on SQLite with no services."""
 
-    model_config = SettingsConfigDict(env_prefix="SIGHTSEARCH_", env_file=".env", extra="ignore")
+    # Errors never echo the rejected value: it may be a password, a key or a URL with credentials in it.
+    model_config = SettingsConfigDict(env_prefix="SIGHTSEARCH_", env_file=".env", extra="ignore",
+                                      hide_input_in_errors=True)
 
     database_url: str = Field("sqlite:///sightsearch.db", description="SQLAlchemy URL of the product store.")
 
@@ -70,7 +72,7 @@ class Settings(BaseSettings):
     schedules: list[dict[str, object]] = Field(default_factory=list, description='Periodic re-crawls for `sightsearch beat`: JSON [{"name","seeds","cron"|"every","max_pages"}].')
     worker_concurrency: int = Field(2, ge=1, description="Default processes per `sightsearch worker`.")
     flower_user: str | None = Field(None, description="Flower basic-auth user.")
-    flower_password: str | None = Field(None, repr=False, description="Flower basic-auth password (kept out of reprs and logs).")
+    flower_password: str | None = Field(None, repr=False, description="Flower basic-auth password, at least 12 characters and no comma (kept out of reprs and logs).")
     flower_address: str = Field("127.0.0.1", description="Flower bind address; a non-loopback address requires credentials.")
     flower_port: int = Field(5555, ge=1, le=65535, description="Flower port.")
     flower_allow_no_auth: bool = Field(False, description="Let Flower run without credentials, on loopback only.")
@@ -93,6 +95,13 @@ class Settings(BaseSettings):
             raise ValueError(f"api_auth_enabled=false with api_host={self.api_host!r}: bind 127.0.0.1 or enable API keys")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_flower_credentials_flower_would_split(self) -> Settings:
+        problem = flower_credential_problem(self.flower_user, self.flower_password)
+        if problem:
+            raise ValueError(problem)
+        return self
+
     # Pipeline
     batch_size: int = Field(100, ge=1, description="Records per ETL batch.")
     keep_inferred: bool = Field(True, description="Keep values extraction guessed rather than read (sources `inferred:...`, e.g. stock assumed from a shown price); false leaves them empty.")
@@ -111,6 +120,29 @@ class Settings(BaseSettings):
     alert_min_events: int = Field(10, ge=1, description="Fewest page events in the window before the error-rate and all-4xx rules judge a site.")
     alert_stall_minutes: float = Field(10.0, gt=0, description="Alert when an unfinished run published no event for this many minutes.")
     alert_webhook_url: str | None = Field(None, description="POST every new alert as JSON to this URL (optional).")
+
+    # API request guard (issue 12): which Host names the API answers to
+    api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: the loopback names on a loopback bind, and `serve` refuses a non-loopback bind.')
+
+
+FLOWER_MIN_PASSWORD_LENGTH = 12
+
+
+def flower_credential_problem(user: str | None, password: str | None) -> str | None:
+    """Why Flower would not enforce these credentials as given, or None when they are usable.
+
+    Flower splits ``FLOWER_BASIC_AUTH`` on ``,`` into several ``user:password`` pairs and each pair on ``:``, so a
+    comma in a password would let in a shortened password *and* a password-less user; refuse instead. Never
+    quotes the password.
+    """
+    if user is not None and (not user or ":" in user or "," in user):
+        return "SIGHTSEARCH_FLOWER_USER must be non-empty and contain no ':' or ','"
+    if password is not None:
+        if "," in password:
+            return "SIGHTSEARCH_FLOWER_PASSWORD must not contain ',' (Flower splits its credentials on commas)"
+        if len(password) < FLOWER_MIN_PASSWORD_LENGTH:
+            return f"SIGHTSEARCH_FLOWER_PASSWORD must be at least {FLOWER_MIN_PASSWORD_LENGTH} characters long"
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,9 @@ from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import Product
 
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
+# A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(...)` from a crawled title);
+# OWASP's rule: prefix such cells with a single quote in every format a spreadsheet opens.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("site", "product_key", "url", "title", "brand", "sku", "gtin", "mpn", "category", "price", "old_price",
            "currency", "availability", "images", "attributes", "first_seen", "last_seen", "updated_at")
 
@@ -44,6 +47,17 @@ def _flat(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def neutralise_formula(value: Any) -> Any:
+    """``value`` with a leading ``'`` when it is text a spreadsheet would run as a formula; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _spreadsheet_safe(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: neutralise_formula(value) for key, value in row.items()}
+
+
 def export_products(engine: Engine, fmt: str, output: Path, *, site: str | None = None) -> int:
     """Write the products to ``output`` in ``fmt``; returns the number of rows written."""
     if fmt not in FORMATS:
@@ -69,7 +83,7 @@ def _write_csv(rows: Iterator[dict[str, Any]], output: Path) -> int:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)
         writer.writeheader()
         for row in rows:
-            writer.writerow(row)
+            writer.writerow(_spreadsheet_safe(row))
             count += 1
     return count
 
@@ -93,12 +107,26 @@ def _write_parquet(rows: Iterator[dict[str, Any]], output: Path) -> int:
 
 def _write_xlsx(rows: Iterator[dict[str, Any]], output: Path) -> int:
     openpyxl = _require("openpyxl")
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("products")
     sheet.append(list(COLUMNS))
     count = 0
-    for row in rows:
-        sheet.append([row[name] for name in COLUMNS])
+    for row in _spreadsheet_rows(rows):
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value)
+            if value is not None:
+                cell.data_type = "s"  # text, whatever it looks like: openpyxl would store "=..." as a formula
+            cells.append(cell)
+        sheet.append(cells)
         count += 1
     workbook.save(output)
     return count
+
+
+def _spreadsheet_rows(rows: Iterator[dict[str, Any]]) -> Iterator[list[Any]]:
+    for row in rows:
+        safe = _spreadsheet_safe(row)
+        yield [safe[name] if safe[name] is None else str(safe[name]) for name in COLUMNS]

@@ -51,8 +51,8 @@ async def test_errors_share_one_shape(sqlite_engine: Engine) -> None:
             for _ in range(10):
                 yield b" " * 1000
 
-        assert_error(await api.post("/api/v1/runs", content=chunks(), headers={"X-API-Key": key}),
-                     413, "payload_too_large")
+        json_headers = {"X-API-Key": key, "Content-Type": "application/json"}
+        assert_error(await api.post("/api/v1/runs", content=chunks(), headers=json_headers), 413, "payload_too_large")
 
 
 async def test_cors_is_off_unless_configured(sqlite_engine: Engine) -> None:

@@ -14,6 +14,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import Engine
 
 from sightsearch.api import create_app
+from sightsearch.config import Settings
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import DeadLetter
 from tests.api.conftest import api_settings, new_key
@@ -23,9 +24,14 @@ FUZZ = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
 
+def fuzz_settings() -> Settings:
+    # schemathesis calls the app as Starlette's test client does, with Host "testserver".
+    return api_settings(api_allowed_hosts=["testserver"])
+
+
 @pytest.fixture(scope="module")
 def anonymous_schema(crawled_sqlite: Engine) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(api_settings(), engine=crawled_sqlite))
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(fuzz_settings(), engine=crawled_sqlite))
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +44,7 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[schemathes
         session.add_all(DeadLetter(stage="validate", reason="missing price", url=f"http://shop.example/{n}",
                                    payload={"url": f"http://shop.example/{n}"}) for n in range(5))
     key = new_key(engine)
-    yield schemathesis.openapi.from_asgi("/openapi.json", create_app(api_settings(), engine=engine)), key
+    yield schemathesis.openapi.from_asgi("/openapi.json", create_app(fuzz_settings(), engine=engine)), key
     engine.dispose()
 
 

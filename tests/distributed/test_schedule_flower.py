@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from celery.schedules import crontab
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -53,10 +54,29 @@ def test_flower_needs_credentials_off_loopback_and_keeps_them_off_the_command_li
         flower_invocation(base)  # loopback, but nobody said "no auth" on purpose
     command, env = flower_invocation(base.model_copy(update={"flower_allow_no_auth": True}))
     assert "flower" in command and env == {}
-    secured = base.model_copy(update={"flower_address": "0.0.0.0", "flower_user": "ops", "flower_password": "pw-123"})
+    password = "pw-123-long-enough"
+    secured = base.model_copy(update={"flower_address": "0.0.0.0", "flower_user": "ops", "flower_password": password})
     command, env = flower_invocation(secured)
-    assert env == {"FLOWER_BASIC_AUTH": "ops:pw-123"} and not any("pw-123" in part for part in command)
+    assert env == {"FLOWER_BASIC_AUTH": f"ops:{password}"} and not any(password in part for part in command)
     assert "--address=0.0.0.0" in command
+
+
+@pytest.mark.parametrize(("user", "password", "words"), [
+    ("ops", "Str0ng,Pass-long", "must not contain ','"),  # Flower would let in "ops:Str0ng" and a bare "Pass-long"
+    ("ops", "short-pw", "at least 12 characters"),
+    ("ops,admin", "a-long-enough-pass", "no ':' or ','"),
+    ("o:ps", "a-long-enough-pass", "no ':' or ','"),
+])
+def test_flower_credentials_flower_would_split_or_that_are_weak_are_refused(user: str, password: str,
+                                                                            words: str) -> None:
+    with pytest.raises(ValidationError, match=words) as refused:
+        Settings(_env_file=None, flower_user=user, flower_password=password)
+    assert password not in str(refused.value), "the error does not echo the password"
+    base = Settings(_env_file=None, broker_url="redis://127.0.0.1:6379/0")
+    bypassing = base.model_copy(update={"flower_user": user, "flower_password": password})  # copies skip validators
+    with pytest.raises(ConfigurationError, match=words) as refused_again:
+        flower_invocation(bypassing)
+    assert password not in str(refused_again.value)
 
 
 def test_beat_submits_the_scheduled_crawl(fleet: Fleet, redis_url: str, tmp_path: Path) -> None:
@@ -98,7 +118,7 @@ def test_sightsearch_flower_serves_only_with_basic_auth(redis_url: str, tmp_path
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = worker_env(redis_url, f"sqlite:///{tmp_path / 'store.db'}", tmp_path, FLOWER_USER="ops",
-                     FLOWER_PASSWORD="pw-123", FLOWER_PORT=str(port))
+                     FLOWER_PASSWORD="pw-123-long-enough", FLOWER_PORT=str(port))
     flower = subprocess.Popen([sys.executable, "-m", "sightsearch", "flower"], env=env, cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
@@ -117,7 +137,7 @@ def test_sightsearch_flower_serves_only_with_basic_auth(redis_url: str, tmp_path
     try:
         wait_for(lambda: status(None) != 0, 60, "Flower to listen")
         assert status(None) == 401 and status("ops:wrong") == 401
-        assert status("ops:pw-123") == 200
+        assert status("ops:pw-123-long-enough") == 200
     finally:
         os.killpg(flower.pid, signal.SIGTERM)
         flower.wait(timeout=10)

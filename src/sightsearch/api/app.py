@@ -9,8 +9,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
+from sightsearch.api.bind import is_loopback_host
 from sightsearch.api.deps import API_KEY_HEADER
 from sightsearch.api.errors import install_error_handlers
+from sightsearch.api.guard import LOOPBACK_NAMES, RequestGuard
 from sightsearch.api.middleware import BodyLimit, CatchErrors, RecordRequests
 from sightsearch.api.routers import API_PREFIX, failures, images, metrics, ops, products, runs
 from sightsearch.api.state import ApiState
@@ -42,6 +44,13 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     return app
 
 
+def allowed_hosts(settings: Settings) -> list[str]:
+    """The Host names the API answers to: the configured ones, else the loopback names on a loopback bind."""
+    if settings.api_allowed_hosts:
+        return settings.api_allowed_hosts
+    return list(LOOPBACK_NAMES) if is_loopback_host(settings.api_host) else []
+
+
 def _add_middleware(app: FastAPI, state: ApiState) -> None:
     """Outermost last: metrics see every answer, the size limit applies before any route reads a body."""
     settings = state.settings
@@ -51,6 +60,9 @@ def _add_middleware(app: FastAPI, state: ApiState) -> None:
         return settings.api_max_upload_bytes if path in UPLOAD_PATHS else settings.api_max_body_bytes
 
     app.add_middleware(BodyLimit, limit_for=limit_for)
+    # Outside the body limit, so a refused cross-site request is never read.
+    app.add_middleware(RequestGuard, allowed_hosts=allowed_hosts(settings), allowed_origins=settings.api_cors_origins,
+                       upload_paths=UPLOAD_PATHS)
     if settings.api_cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api_cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST"], allow_headers=[API_KEY_HEADER, "Content-Type"])

@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sightsearch.redact import redact_text
+
 log = logging.getLogger(__name__)
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -45,9 +47,19 @@ class ApiError(Exception):
 
 def error_response(status: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    """A JSON response in the error shape."""
-    body = {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
+    """A JSON response in the error shape; credentials in URLs the message or the details quote are masked."""
+    body = {"error": {"code": code, "message": redact_text(message), "details": _redacted(jsonable_encoder(details))}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, list):
+        return [_redacted(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _redacted(item) for key, item in value.items()}
+    return value
 
 
 def internal_error_response(exc: BaseException, request_path: str) -> JSONResponse:

@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
@@ -19,6 +19,10 @@ from sqlalchemy import ColumnElement, and_, case, or_
 from sightsearch.api.errors import ApiError
 
 ValueKind = Literal["decimal", "datetime", "str", "int"]
+# The largest price a cursor may carry and its finest scale: beyond them PostgreSQL's NUMERIC would overflow.
+MAX_DECIMAL = Decimal(10) ** 15
+MAX_SCALE = 20
+MAX_TEXT_ID = 32  # run ids
 
 
 @dataclass(frozen=True)
@@ -60,13 +64,18 @@ def encode_cursor(spec: SortSpec, value: Any, last_id: Any) -> str:
 
 
 def decode_cursor(spec: SortSpec, cursor: str) -> tuple[Any, Any]:
-    """``(value, last_id)`` from a cursor made for ``spec``; a 400 error for anything else."""
+    """``(value, last_id)`` from a cursor made for ``spec``; a 400 error for anything else.
+
+    A cursor comes back from the client, so it is checked like any input: the type of each value, and a range the
+    database can compare without failing (64-bit ids, prices within ``MAX_DECIMAL``, datetimes with a UTC form,
+    text PostgreSQL accepts).
+    """
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(data, dict) or data.get("s") != spec.name:
             raise ValueError("cursor of another sort order")
         return _decode_value(spec, data.get("v")), _decode_id(spec, data.get("i"))
-    except (ValueError, TypeError, binascii.Error, InvalidOperation, UnicodeDecodeError) as err:
+    except (ValueError, TypeError, OverflowError, binascii.Error, InvalidOperation, UnicodeError) as err:
         raise ApiError(400, "invalid_cursor", "the cursor is not valid for this listing; start again without one",
                        {"sort": spec.name}) from err
 
@@ -76,28 +85,47 @@ def _decode_value(spec: SortSpec, value: Any) -> Any:
         if not spec.nullable:
             raise ValueError("null value")
         return None
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise TypeError("bad value")
-    if spec.kind == "decimal":
-        decimal = Decimal(str(value))
-        if not decimal.is_finite():
-            raise ValueError("not finite")
-        return decimal
-    if spec.kind == "datetime":
-        return datetime.fromisoformat(str(value))
     if spec.kind == "int":
-        return int(value)
-    return str(value)
+        return _int64(value)
+    if not isinstance(value, str):
+        raise TypeError("sort values travel as text")
+    if spec.kind == "decimal":
+        return _decimal(value)
+    if spec.kind == "datetime":
+        moment = datetime.fromisoformat(value)
+        # Stored times are UTC; SQLite compares their text, so the bound must be UTC too (naive means UTC).
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return _text(value)
+
+
+def _decimal(value: str) -> Decimal:
+    if len(value) > 40:
+        raise ValueError("too many digits")
+    decimal = Decimal(value)
+    if not decimal.is_finite() or abs(decimal) > MAX_DECIMAL or decimal.as_tuple().exponent < -MAX_SCALE:  # type: ignore[operator]
+        raise ValueError("decimal out of range")
+    return decimal
+
+
+def _int64(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
+        raise ValueError("not a 64-bit integer")
+    return value
+
+
+def _text(value: str, max_length: int | None = None) -> str:
+    value.encode("utf-8")  # a lone surrogate cannot be sent to the database (UnicodeEncodeError)
+    if "\x00" in value or (max_length is not None and len(value) > max_length):
+        raise ValueError("text the store cannot hold")
+    return value
 
 
 def _decode_id(spec: SortSpec, value: Any) -> Any:
     if spec.id_kind == "str":
         if not isinstance(value, str):
             raise TypeError("bad id")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int) or not -(2**63) <= value < 2**63:
-        raise ValueError("bad id")
-    return value
+        return _text(value, max_length=MAX_TEXT_ID)
+    return _int64(value)
 
 
 def page_of(rows: list[Any], limit: int, spec: SortSpec, value_of: Any) -> tuple[list[Any], str | None]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,11 +18,18 @@ from sightsearch.storage.models import ImageRecord, Product
 MAX_QUERY_DISTANCE = 24
 
 
+# The index answers the usual near-duplicate distance from a few buckets; wider queries (up to MAX_QUERY_DISTANCE)
+# scan every distinct hash, which is still milliseconds for tens of thousands of images.
+DEFAULT_INDEX_DISTANCE = 6
+# The store's signature costs a few aggregate queries; it is looked at no more often than this (seconds).
+RECHECK_SECONDS = 1.0
+
+
 @dataclass
 class ImageCatalog:
     """Image URLs indexed by pHash, plus which products show each URL."""
 
-    index: NearDuplicateIndex = field(default_factory=lambda: NearDuplicateIndex(MAX_QUERY_DISTANCE))
+    index: NearDuplicateIndex = field(default_factory=lambda: NearDuplicateIndex(DEFAULT_INDEX_DISTANCE))
     products_by_url: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     phash_by_url: dict[str, str] = field(default_factory=dict)
 
@@ -41,8 +50,8 @@ def _signature(session: Session) -> tuple[object, ...]:
     return (*images, *products)
 
 
-def _build(session: Session) -> ImageCatalog:
-    catalog = ImageCatalog()
+def _build(session: Session, index_distance: int) -> ImageCatalog:
+    catalog = ImageCatalog(NearDuplicateIndex(index_distance))
     for url, phash in session.execute(select(ImageRecord.url, ImageRecord.phash).where(ImageRecord.phash.is_not(None))):
         catalog.index.add(url, phash)
         catalog.phash_by_url[url] = phash
@@ -54,17 +63,27 @@ def _build(session: Session) -> ImageCatalog:
 
 
 class ImageCatalogCache:
-    """Holds the current ``ImageCatalog``; ``get`` rebuilds it when the store's signature moved."""
+    """Holds the current ``ImageCatalog``; ``get`` rebuilds it when the store's signature moved.
 
-    def __init__(self) -> None:
+    The signature is read at most every ``recheck_seconds``: a new image shows up in similarity answers within that
+    time, and a busy API does not run aggregate queries over the whole store on every request.
+    """
+
+    def __init__(self, index_distance: int = DEFAULT_INDEX_DISTANCE, recheck_seconds: float = RECHECK_SECONDS) -> None:
+        self.index_distance, self.recheck_seconds = min(index_distance, MAX_QUERY_DISTANCE), recheck_seconds
         self._lock = threading.Lock()
         self._catalog: ImageCatalog | None = None
         self._signature: tuple[object, ...] | None = None
+        self._checked_at = -math.inf
 
     def get(self, session: Session) -> ImageCatalog:
         """The catalog for the store as it is now (one rebuild at a time; readers share the result)."""
+        catalog = self._catalog
+        if catalog is not None and time.monotonic() - self._checked_at < self.recheck_seconds:
+            return catalog
         signature = _signature(session)
         with self._lock:
             if self._catalog is None or signature != self._signature:
-                self._catalog, self._signature = _build(session), signature
+                self._catalog, self._signature = _build(session, self.index_distance), signature
+            self._checked_at = time.monotonic()
             return self._catalog

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
 from collections import Counter
 
 from sqlalchemy import Engine
@@ -13,6 +18,8 @@ from sightsearch.api.telemetry import build_registry
 from sightsearch.config import Settings
 from sightsearch.storage.db import create_db_engine
 
+T = TypeVar("T")
+
 
 class ApiState:
     """Shared by every request of one app. Nothing connects before the first request that needs the store."""
@@ -22,7 +29,8 @@ class ApiState:
         self._engine, self._owns_engine = engine, engine is None
         self._submitter: RunSubmitter | None = None
         self._lock = threading.Lock()
-        self.images = ImageCatalogCache()
+        self.images = ImageCatalogCache(settings.near_duplicate_distance)
+        self._db_limiter: anyio.CapacityLimiter | None = None
         self.registry, self.http_metrics = build_registry(lambda: self.engine)
 
     @property
@@ -32,6 +40,16 @@ class ApiState:
             if self._engine is None:
                 self._engine = create_db_engine(self.settings.database_url)
             return self._engine
+
+    async def run_db(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker thread; at most 2 at a time on SQLite, 8 on PostgreSQL.
+
+        Fewer threads than anyio's default 40: with one process and the GIL, a crowd of threads fighting for it
+        costs more than the database work on SQLite (a local file); PostgreSQL waits on the network, so more help.
+        """
+        if self._db_limiter is None:
+            self._db_limiter = anyio.CapacityLimiter(2 if self.engine.dialect.name == "sqlite" else 8)
+        return await anyio.to_thread.run_sync(function, *args, limiter=self._db_limiter)
 
     @property
     def submitter(self) -> RunSubmitter:

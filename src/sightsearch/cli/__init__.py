@@ -8,6 +8,7 @@ import sys
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.text import Text
 
 from sightsearch.errors import SightSearchError
 
@@ -33,9 +34,14 @@ def _register_commands() -> None:
 
 def main() -> None:
     """Entry point: run the app; a known error prints one clear line and exits 1."""
+    from pydantic import ValidationError
+
+    from sightsearch.redact import redact_text
+
     _register_commands()
     try:
         app()
-    except SightSearchError as err:
-        console.print(f"[red]error:[/red] {err}")
+    except (SightSearchError, ValidationError) as err:
+        # Settings errors hide their inputs; URL credentials in any message are masked too.
+        console.print(Text("error: ", style="red") + Text(redact_text(str(err))), highlight=False)
         sys.exit(1)

@@ -13,6 +13,11 @@ from sightsearch.errors import ConfigurationError
 from sightsearch.storage.db import get_engine, session_scope, upgrade_schema
 
 
+def server_options() -> dict[str, str]:
+    """How uvicorn runs the API: the C HTTP parser and libuv event loop (both pinned in the ``api`` extra)."""
+    return {"http": "httptools", "loop": "uvloop"}
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default SIGHTSEARCH_API_HOST, 127.0.0.1).")] = None,
@@ -28,13 +33,15 @@ def serve(
 
     settings = get_settings()
     host, port = host or settings.api_host, port or settings.api_port
-    check_bind(host, settings.api_auth_enabled)
+    check_bind(host, settings.api_auth_enabled, settings.api_allowed_hosts)
+    if host != settings.api_host:  # the Host check follows the address actually bound
+        settings = settings.model_copy(update={"api_host": host})
     engine = get_engine(settings.database_url)
     if migrate:
         upgrade_schema(engine)
     console.print(f"SightSearch API on http://{host}:{port}  (docs: /docs)")
     uvicorn.run(create_app(settings, engine=engine), host=host, port=port, access_log=access_log,
-                server_header=False, log_level="warning", proxy_headers=False)
+                server_header=False, log_level="warning", proxy_headers=False, **server_options())
 
 
 apikey = typer.Typer(help="Manage API keys (sent as X-API-Key; stored hashed, shown once).", no_args_is_help=True)

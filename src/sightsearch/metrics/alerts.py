@@ -11,12 +11,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, func, select
 
 from sightsearch.config import Settings
 from sightsearch.events.catalog import EventType
 from sightsearch.metrics.compute import as_utc
+from sightsearch.redact import redact_text, webhook_tokens
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import Alert, EventRecord
 
@@ -112,6 +114,16 @@ def post_webhook(url: str, finding: Finding, raised_at: datetime) -> bool:
     try:
         httpx.post(url, json=body, timeout=5.0).raise_for_status()
     except httpx.HTTPError as err:
-        log.warning("alert webhook %s failed: %s", url, err)
+        # The URL is a credential (Slack-style tokens live in the path): name only its host, scrub it from httpx's text.
+        log.warning("alert webhook %s failed: %s", webhook_label(url), redact_text(str(err), webhook_tokens(url)))
         return False
     return True
+
+
+def webhook_label(url: str) -> str:
+    """What a log line may say about the webhook: scheme and host only (no credentials, path or query)."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}/..."
+    except ValueError:
+        return "<malformed webhook URL>"

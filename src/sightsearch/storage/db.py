@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from sightsearch.errors import ConfigurationError
+from sightsearch.redact import redact_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -32,7 +33,9 @@ def create_db_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except Exception as err:  # sqlalchemy raises ArgumentError with a terse message
-        raise ConfigurationError(f"SIGHTSEARCH_DATABASE_URL is not a database URL: {url!r}") from err
+        # The URL may hold a password; echo it masked, the shape is what the reader needs to fix it.
+        raise ConfigurationError(f"SIGHTSEARCH_DATABASE_URL is not a database URL: {redact_url(url)!r} "
+                                 "(expected sqlite:///PATH or postgresql+psycopg://HOST/DB, credentials before the host)") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)

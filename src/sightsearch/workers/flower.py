@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import sys
 
-from sightsearch.config import Settings
+from sightsearch.config import Settings, flower_credential_problem
 from sightsearch.errors import ConfigurationError
 
 
@@ -33,8 +33,9 @@ def flower_invocation(settings: Settings) -> tuple[list[str], dict[str, str]]:
     command = [sys.executable, "-m", "celery", "-A", "sightsearch.workers.app", "flower",
                f"--address={settings.flower_address}", f"--port={settings.flower_port}"]
     if settings.flower_user and settings.flower_password:
-        if ":" in settings.flower_user:
-            raise ConfigurationError("SIGHTSEARCH_FLOWER_USER must not contain ':'")
+        problem = flower_credential_problem(settings.flower_user, settings.flower_password)
+        if problem:
+            raise ConfigurationError(problem)
         return command, {"FLOWER_BASIC_AUTH": f"{settings.flower_user}:{settings.flower_password}"}
     if not is_loopback(settings.flower_address):
         raise ConfigurationError(f"Flower on {settings.flower_address} needs SIGHTSEARCH_FLOWER_USER and "

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import Engine, Row, Select, cast, select
+from sqlalchemy import Text as Text_
 from sqlalchemy.orm import Session
 
-from sightsearch.api.deps import READ_ACCESS, IdPath, SessionDep, SettingsDep, StateDep
+from sightsearch.api.deps import READ_ACCESS, IdPath, SettingsDep, StateDep
+from sightsearch.api.encode import RowEncoder, json_fragment, json_response, row_dict
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import decode_cursor, page_of
-from sightsearch.api.product_query import ProductFilters, ProductSort, listing_query, sort_spec, sort_value
+from sightsearch.api.product_query import PRODUCTS, ProductFilters, ProductSort, listing_query, sort_spec, sort_value
 from sightsearch.api.routers import API_PREFIX
 from sightsearch.api.schemas import ImageOut, Page, PricePoint, ProductDetail, ProductSummary, SimilarProduct
 from sightsearch.api.similarity import ImageCatalog
+from sightsearch.api.state import ApiState
 from sightsearch.images import hamming
+from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
 
 router = APIRouter(prefix=f"{API_PREFIX}/products",
@@ -26,12 +30,23 @@ router = APIRouter(prefix=f"{API_PREFIX}/products",
 PriceQuery = Annotated[Decimal | None, Query(ge=0, le=10**15, description="Inclusive price bound.")]
 Text = Annotated[str | None, Query(min_length=1, max_length=255)]
 PRICE_HISTORY_LIMIT = 500
-SUMMARY_COLUMNS = [getattr(Product, name) for name in ProductSummary.model_fields]
+# Only the columns a response shows are read (the description and attributes make a listing row ~3x dearer).
+SUMMARY_FIELDS = tuple(ProductSummary.model_fields)
+# The image list is read as JSON text and goes out as it is: decoding and re-encoding 50 lists was a tenth of a page.
+SUMMARY_COLUMNS = [cast(PRODUCTS.c.images, Text_).label("images") if name == "images" else PRODUCTS.c[name]
+                   for name in SUMMARY_FIELDS]
+encode_summary = RowEncoder(SUMMARY_FIELDS)
+DETAIL_FIELDS = tuple(name for name in ProductDetail.model_fields if hasattr(Product, name))
+DETAIL_COLUMNS = [PRODUCTS.c[name] for name in DETAIL_FIELDS]
+IMAGE_FIELDS = tuple(ImageOut.model_fields)
+IMAGE_COLUMNS = [ImageRecord.__table__.c[name] for name in IMAGE_FIELDS]
+PRICE_FIELDS = tuple(PricePoint.model_fields)
+PRICE_COLUMNS = [PriceObservation.__table__.c[name] for name in PRICE_FIELDS]
 
 
 @router.get("", response_model=Page[ProductSummary])
-def list_products(
-    session: SessionDep,
+async def list_products(
+    state: StateDep,
     site: Annotated[str | None, Query(max_length=255, description="Exact site (host[:port]).")] = None,
     category: Text = None,
     brand: Annotated[str | None, Query(min_length=1, max_length=255, description="Brand, case-insensitive.")] = None,
@@ -43,45 +58,60 @@ def list_products(
     sort: ProductSort = ProductSort.ID,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page.")] = None,
-) -> dict[str, object]:
+) -> Response:
     """Products matching every given filter, in ``sort`` order, ``limit`` at a time."""
     spec = sort_spec(sort)
     filters = ProductFilters(site, category, brand, min_price, max_price, availability, q, updated_since)
     after = decode_cursor(spec, cursor) if cursor else None
-    rows = list(session.execute(listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)))
+    query = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
+    # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
+    rows = await state.run_db(read_rows, state.engine, query)
     items, next_cursor = page_of(rows, limit, spec, lambda product: sort_value(spec, product))
-    # The table rows go out as they are: FastAPI validates them into the response model once (from attributes).
-    return {"items": items, "next_cursor": next_cursor}
+    body = {"items": [{**encode_summary(row), "images": json_fragment(row.images)} for row in items],
+            "next_cursor": next_cursor}
+    return json_response(body, Page[ProductSummary])
+
+
+def read_rows(engine: Engine, query: Select[Any]) -> list[Row[Any]]:
+    """Every row of ``query``, on a pooled connection held only for the query."""
+    with engine.connect() as connection:
+        return list(connection.execute(query))
 
 
 @router.get("/{product_id}", response_model=ProductDetail)
-def get_product(product_id: IdPath, session: SessionDep, state: StateDep, settings: SettingsDep) -> ProductDetail:
+async def get_product(product_id: IdPath, state: StateDep, settings: SettingsDep) -> Response:
     """One product with its image records, near-duplicate products and its last 500 prices (oldest first)."""
-    product = session.get(Product, product_id)
-    if product is None:
-        raise ApiError(404, "not_found", f"no product with id {product_id}")
-    urls = [url for url in product.images or () if isinstance(url, str)]
-    images = list(session.scalars(select(ImageRecord).where(ImageRecord.url.in_(urls)))) if urls else []
-    # The newest observations when there are more than the limit, shown oldest first.
-    newest = session.scalars(select(PriceObservation).where(PriceObservation.product_id == product.id)
-                             .order_by(PriceObservation.valid_from.desc(), PriceObservation.id.desc())
-                             .limit(PRICE_HISTORY_LIMIT))
-    detail = ProductDetail.model_validate(product)
-    detail.image_records = [ImageOut.model_validate(image) for image in images]
-    detail.price_history = [PricePoint.model_validate(point) for point in reversed(list(newest))]
-    catalog = state.images.get(session)
-    detail.near_duplicates = near_duplicates(session, catalog, product, images, settings.near_duplicate_distance)
-    return detail
+    body = await state.run_db(product_detail, state, product_id, settings.near_duplicate_distance)
+    return json_response(body, ProductDetail)
 
 
-def near_duplicates(session: Session, catalog: ImageCatalog, product: Product, images: list[ImageRecord],
+def product_detail(state: ApiState, product_id: int, max_distance: int) -> dict[str, Any]:
+    """The detail document of one product (``ProductDetail``'s fields), or a 404 error."""
+    with session_scope(state.engine) as session:
+        product = session.execute(select(*DETAIL_COLUMNS).where(PRODUCTS.c.id == product_id)).first()
+        if product is None:
+            raise ApiError(404, "not_found", f"no product with id {product_id}")
+        urls = [url for url in product.images or () if isinstance(url, str)]
+        images = list(session.execute(select(*IMAGE_COLUMNS).where(ImageRecord.url.in_(urls)))) if urls else []
+        # The newest observations when there are more than the limit, shown oldest first.
+        newest = session.execute(select(*PRICE_COLUMNS).where(PriceObservation.product_id == product_id)
+                                 .order_by(PriceObservation.valid_from.desc(), PriceObservation.id.desc())
+                                 .limit(PRICE_HISTORY_LIMIT))
+        prices = [row_dict(point, PRICE_FIELDS) for point in reversed(list(newest))]
+        similar = near_duplicates(session, state.images.get(session), product_id, images, max_distance)
+    return {**row_dict(product, DETAIL_FIELDS), "image_records": [row_dict(image, IMAGE_FIELDS) for image in images],
+            "near_duplicates": [near.model_dump(mode="json") for near in similar], "price_history": prices}
+
+
+def near_duplicates(session: Session, catalog: ImageCatalog, product_id: int, images: list[Any],
                     max_distance: int) -> list[SimilarProduct]:
-    """Other products with an image in a group of ``images`` or within ``max_distance`` of one; nearest first."""
+    """Other products with an image in a group of ``images`` (rows with ``phash`` and ``group_key``) or within
+    ``max_distance`` of one; nearest first."""
     best: dict[int, tuple[int, str]] = {}
     grouped: set[int] = set()
 
     def offer(other: int, distance: int, url: str) -> None:
-        if other != product.id and (other not in best or distance < best[other][0]):
+        if other != product_id and (other not in best or distance < best[other][0]):
             best[other] = (distance, url)
 
     phash_of_group = {image.group_key: image.phash for image in images if image.group_key and image.phash}
@@ -98,7 +128,7 @@ def near_duplicates(session: Session, catalog: ImageCatalog, product: Product, i
         if image.phash:
             for other, (distance, url) in catalog.similar_products(image.phash, max_distance).items():
                 offer(other, distance, url)
-    return similar_list(session, best, grouped - {product.id})
+    return similar_list(session, best, grouped - {product_id})
 
 
 def similar_list(session: Session, best: dict[int, tuple[int, str]],
