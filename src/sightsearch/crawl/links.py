@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from sightsearch.crawl.base import CrawlRequest
-from sightsearch.crawl.urls import canonicalize_url, is_http_url, site_of
+from sightsearch.crawl.urls import canonicalize_url, site_of
 from sightsearch.extract.document import Document, parse_html
 
 # Files that are never HTML pages: fetching them would waste the page budget.
@@ -31,8 +31,7 @@ _PAGINATION_QUERY = re.compile(r"(^|&)(page|p|pg|start|offset)=\d+", re.IGNORECA
 _PAGINATION_PATH = re.compile(r"/page/\d+/?$", re.IGNORECASE)
 _LISTING_PATH = re.compile(r"/(c|category|categories|collections?|catalog|shop|department)(/|$)", re.IGNORECASE)
 _PAGER_CLASS = re.compile(r"pagination|pager|paging", re.IGNORECASE)
-_ANCHORS = etree.XPath("//a[@href]")
-_BASE = etree.XPath("//base[@href][1]/@href")
+_HTTP = frozenset({"http", "https"})  # canonical URLs have a lower-case scheme
 
 PageSource = str | Document | etree._Element
 """The page's HTML text, or its tree already parsed (``Document`` or an lxml element)."""
@@ -76,14 +75,13 @@ def _root_of(source: PageSource) -> etree._Element | None:
 
 
 def _base_url(root: etree._Element, page_url: str) -> str:
-    found = _BASE(root)
-    href = str(found[0]).strip() if found else ""
+    href = next((base.get("href", "").strip() for base in root.iter("base") if base.get("href")), "")
     return urljoin(page_url, href) if href else page_url
 
 
-def _is_skipped(node: etree._Element, url: str) -> bool:
+def _is_skipped(node: etree._Element, parts: SplitResult) -> bool:
     rel = (node.get("rel") or "").lower().split()
-    return "nofollow" in rel or not is_http_url(url) or bool(_ASSET_SUFFIX.search(urlsplit(url).path))
+    return "nofollow" in rel or parts.scheme not in _HTTP or not parts.hostname or bool(_ASSET_SUFFIX.search(parts.path))
 
 
 def _in_pager(node: etree._Element) -> bool:
@@ -100,37 +98,36 @@ def _in_product_item(node: etree._Element) -> bool:
     return any("Product" in (ancestor.get("itemtype") or "") for ancestor in node.iterancestors())
 
 
-def _heuristic_product(node: etree._Element, url: str) -> bool:
+def _heuristic_product(node: etree._Element, parts: SplitResult) -> bool:
     if node.get("itemprop") == "url" and _in_product_item(node):
         return True
-    return bool(_PRODUCT_PATH.search(urlsplit(url).path))
+    return bool(_PRODUCT_PATH.search(parts.path))
 
 
-def _heuristic_listing(node: etree._Element, url: str) -> bool:
+def _heuristic_listing(node: etree._Element, parts: SplitResult) -> bool:
     rel = (node.get("rel") or "").lower().split()
-    parts = urlsplit(url)
     return (
         "next" in rel or "prev" in rel or _in_pager(node) or bool(_PAGINATION_QUERY.search(parts.query))
         or bool(_PAGINATION_PATH.search(parts.path)) or bool(_LISTING_PATH.search(parts.path))
     )
 
 
-def _classify(node: etree._Element, url: str, product: _Matcher, pagination: _Matcher) -> str:
-    """``product``, ``listing`` or ``unknown`` for the anchor ``node`` pointing at ``url``."""
+def _classify(node: etree._Element, parts: SplitResult, product: _Matcher, pagination: _Matcher) -> str:
+    """``product``, ``listing`` or ``unknown`` for the anchor ``node`` pointing at the URL split in ``parts``."""
     if product.given:
         if product(node):
             return "product"
-    elif _heuristic_product(node, url):
+    elif _heuristic_product(node, parts):
         return "product"
     if pagination.given:
         return "listing" if pagination(node) else "unknown"
-    return "listing" if _heuristic_listing(node, url) else "unknown"
+    return "listing" if _heuristic_listing(node, parts) else "unknown"
 
 
 def classify_link(node: etree._Element, url: str, selectors: LinkSelectors | None = None) -> str:
     """``product``, ``listing`` or ``unknown`` for one anchor (of an lxml tree) pointing at ``url``."""
     root, selectors = node.getroottree().getroot(), selectors or LinkSelectors()
-    return _classify(node, url, _Matcher(root, selectors.product), _Matcher(root, selectors.pagination))
+    return _classify(node, urlsplit(url), _Matcher(root, selectors.product), _Matcher(root, selectors.pagination))
 
 
 def discover_links(
@@ -150,9 +147,15 @@ def discover_links(
     pagination = _Matcher(root, pagination_selectors or [])
     base, site = _base_url(root, page_url), site_of(page_url)
     found: dict[str, CrawlRequest] = {}
-    for node in _ANCHORS(root):
-        url = canonicalize_url(urljoin(base, (node.get("href") or "").strip()))
-        if url in found or _is_skipped(node, url) or site_of(url) != site:
+    for node in root.iter("a"):  # a tree walk in C: faster than an XPath query here
+        href = node.get("href")
+        if href is None:
             continue
-        found[url] = CrawlRequest(url=url, kind=_classify(node, url, product, pagination), referer=page_url)
+        url = canonicalize_url(urljoin(base, href.strip()))
+        if url in found:
+            continue
+        parts = urlsplit(url)  # once per link, for every check below
+        if _is_skipped(node, parts) or site_of(url) != site:
+            continue
+        found[url] = CrawlRequest(url=url, kind=_classify(node, parts, product, pagination), referer=page_url)
     return list(found.values())
