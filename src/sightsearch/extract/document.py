@@ -105,6 +105,9 @@ class Document:
     host: str = ""
     jsonld_texts: list[str] = field(default_factory=list)
     has_item_markup: bool = True  # False when the source has no itemprop/itemscope/typeof at all: skip the search
+    state_texts: list[tuple[str, str]] = field(default_factory=list)  # (framework, script text): see extract.state
+    has_json_attributes: bool = False  # the source has attribute values holding JSON (data-product='{...}')
+    parsed: dict[str, object] = field(default_factory=dict)  # what readers parsed once and share (JSON-LD blocks)
 
     def xpath(self, query: str) -> list:
         """Run an XPath query on the tree; an empty list when the page did not parse."""
@@ -168,16 +171,41 @@ def load_document(html: str | bytes, url: str) -> Document:
     except ValueError:
         host = ""
     lang, region = _language_hints(tree)
-    jsonld_texts = _take_scripts(tree)
+    jsonld_texts, state_texts = _take_scripts(tree)
     return Document(url=url, tree=tree, lang=lang, country=country_from_host(host) or region, host=host,
-                    jsonld_texts=jsonld_texts, has_item_markup="itemprop" in text or "typeof" in text)
+                    jsonld_texts=jsonld_texts, has_item_markup="itemprop" in text or "typeof" in text,
+                    state_texts=state_texts, has_json_attributes="{&quot;" in text or "='{" in text)
 
 
-def _take_scripts(tree: etree._Element | None) -> list[str]:
-    """Keep the JSON-LD blocks' text, then drop every invisible element (its tail text stays)."""
+# Script contents that hold a shop's own product data (framework state, analytics): see extract.state.
+_STATE_MARKERS = (("__NEXT_DATA__", "next"), ("__NUXT__", "nuxt"), ("__INITIAL_STATE__", "initial-state"),
+                  ("__PRELOADED_STATE__", "initial-state"), ("__APOLLO_STATE__", "initial-state"),
+                  ("dataLayer", "datalayer"), ("gtag(", "datalayer"))
+_MAX_STATE_TEXT = 2_000_000
+_PRICE_WORD = re.compile("price", re.IGNORECASE)
+
+
+def _state_kind(script: etree._Element, text: str) -> str | None:
+    if script.get("id") == "__NEXT_DATA__":
+        return "next"
+    if len(text) > _MAX_STATE_TEXT or not _PRICE_WORD.search(text):
+        return None
+    if "json" in (script.get("type") or "").lower():
+        return "json-script"
+    return next((kind for marker, kind in _STATE_MARKERS if marker in text), None)
+
+
+def _take_scripts(tree: etree._Element | None) -> tuple[list[str], list[tuple[str, str]]]:
+    """Keep the JSON-LD blocks' and the framework state's text, then drop every invisible element (its tail
+    text stays)."""
     if tree is None:
-        return []
-    texts = [script.text or "" for script in tree.xpath("//script[@type]")
-             if "ld+json" in (script.get("type") or "").lower()]
+        return [], []
+    jsonld, state = [], []
+    for script in tree.iter("script"):
+        text = script.text or ""
+        if "ld+json" in (script.get("type") or "").lower():
+            jsonld.append(text)
+        elif text and (kind := _state_kind(script, text)):
+            state.append((kind, text))
     etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
-    return texts
+    return jsonld, state

@@ -1,11 +1,14 @@
-"""Availability from the visible page: a stock message near the product, or a usable buy button."""
+"""Availability from the visible page: a stock message near the product, a usable or disabled buy button, or a
+"notify me when available" form, in many languages."""
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
+
+from lxml import etree
 
 from sightsearch.extract.availability import stock_phrase
-from lxml import etree
 
 from sightsearch.extract.document import clean_text, element_text
 from sightsearch.extract.heuristics.page import Page, is_off_product
@@ -13,6 +16,15 @@ from sightsearch.extract.heuristics.page import Page, is_off_product
 _BUTTON_TAGS = frozenset({"button", "a"})
 _QUANTITY_LEFT = re.compile(r"^\d+\s*(gab|pcs|pc|st|stk|szt|ks|шт|un|pz|x)?\.?$", re.IGNORECASE)
 _MAX_STOCK_TEXT = 120
+# "Notify me when available" in many languages: a form a shop shows instead of the buy button.
+_NOTIFY_ME = re.compile(
+    r"notify me|email me when|alert me when|tell me when|let me know when|benachrichtig|informieren sie mich|"
+    r"m'avertir|me pr[ée]venir|avertissez-moi|m'alerter|alerte (de )?disponibilit|av[íi]same|notif[íi]came|"
+    r"avvisami|avvertimi|informami|houd me op de hoogte|mail mij|powiadom mnie|powiadom o dost|avise-me|"
+    r"me avise|сообщить о (поступлении|наличии)|уведомить|upozorni|hl[íi]dat dostupnost|meddela mig|"
+    r"giv mig besked|gi meg beskjed|ilmoita (minulle|kun)",
+    re.IGNORECASE,
+)
 
 
 def labelled_stock(value: str) -> str | None:
@@ -22,8 +34,8 @@ def labelled_stock(value: str) -> str | None:
     return stock_phrase(value)
 
 
-def stock_message(page: Page) -> str | None:
-    """The availability stated by the first stock/availability element near the product."""
+def stock_message(page: Page) -> tuple[str, float] | None:
+    """The availability stated by the stock/availability element nearest the product, and its distance."""
     candidates = []
     for element in page.marked("stock"):
         text = element_text(element)
@@ -32,7 +44,10 @@ def stock_message(page: Page) -> str | None:
         state = stock_phrase(text)
         if state is not None:
             candidates.append((page.distance(element), state))
-    return min(candidates)[1] if candidates else None
+    if not candidates:
+        return None
+    distance, state = min(candidates)
+    return state, distance
 
 
 def _button(element: etree._Element | None) -> etree._Element | None:
@@ -48,18 +63,42 @@ def _is_disabled(element: etree._Element) -> bool:
     return element.get("disabled") is not None or "disabled" in (element.get("class") or "").lower()
 
 
+class BuyBox(NamedTuple):
+    """What the buttons near the product say: the state a usable button states, whether the only add-to-cart
+    buttons are disabled, and whether a "notify me" offer is shown."""
+
+    button_state: str | None
+    disabled_only: bool
+    notify_me: bool
+
+
+def buy_box(page: Page) -> BuyBox:
+    """Read the buttons and links near the product once (each visible label is matched a single time)."""
+    start, stop = page.window
+    labels = [(page.texts[i], page.text_nodes[i].getparent()) for i in range(start, stop) if len(page.texts[i]) <= 60]
+    labels += [(clean_text(i.get("value") or ""), i) for i in page.doc.xpath("//body//input[@type='submit']")]
+    state, disabled, enabled, notify = None, False, False, False
+    for label, owner in labels:
+        if not label:
+            continue
+        if _NOTIFY_ME.search(label):
+            notify = notify or not is_off_product(owner)
+            continue
+        button = _button(owner)
+        if button is None or len(label) > 40:
+            continue
+        phrase = stock_phrase(label)  # before is_off_product: most links say nothing about stock
+        if phrase is None or is_off_product(button):
+            continue
+        if phrase == "InStock" and _is_disabled(button):
+            disabled = True
+            continue
+        enabled = enabled or phrase == "InStock"
+        if state is None and phrase in {"InStock", "OutOfStock", "SoldOut", "PreOrder"}:
+            state = phrase
+    return BuyBox(state, disabled and not enabled, notify)
+
+
 def buy_button(page: Page) -> str | None:
     """``InStock`` when an enabled add-to-cart button sits near the product, ``OutOfStock`` when it says so."""
-    start, stop = page.window
-    labels = [(page.texts[i], _button(page.text_nodes[i].getparent())) for i in range(start, stop)
-              if len(page.texts[i]) <= 40]
-    labels += [(clean_text(i.get("value") or ""), i) for i in page.doc.xpath("//body//input[@type='submit']")]
-    for label, button in labels:
-        if button is None or not label or len(label) > 40:
-            continue
-        state = stock_phrase(label)  # before is_off_product: most links say nothing about stock
-        if state is None or is_off_product(button) or (state == "InStock" and _is_disabled(button)):
-            continue
-        if state in {"InStock", "OutOfStock", "SoldOut", "PreOrder"}:
-            return state
-    return None
+    return buy_box(page).button_state
