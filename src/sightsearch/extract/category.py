@@ -80,9 +80,9 @@ def _microdata_crumbs(doc: Document) -> list[tuple[str, str | None]]:
 
 def _nav_crumbs(doc: Document) -> list[tuple[str, str | None]]:
     # The attribute axis is much faster in libxml2 than testing every element ("readcrumb": any capitalisation).
-    query = ("//@class[contains(., 'readcrumb')]/.. | //@id[contains(., 'readcrumb')]/.. | "
-             "//@aria-label[contains(., 'readcrumb')]/..")
-    for trail in doc.xpath(query)[:3]:
+    trails = doc.xpath("//@class[contains(., 'readcrumb')]/..")
+    trails = trails or doc.xpath("//@id[contains(., 'readcrumb')]/.. | //@aria-label[contains(., 'readcrumb')]/..")
+    for trail in trails[:3]:
         links = [(element_text(a), a.get("href")) for a in trail.xpath(".//a[@href]")]
         if links:
             return links

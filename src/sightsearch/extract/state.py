@@ -43,13 +43,11 @@ def _blobs(doc: Document) -> Iterator[tuple[str, Any]]:
             continue
         for value in values:
             yield kind, value
-    if doc.has_json_attributes:
-        for value in doc.xpath("//@*[starts-with(name(), 'data-')][starts-with(normalize-space(.), '{')]"):
-            if "price" in value.lower():
-                try:
-                    yield "data-attribute", chompjs.parse_js_object(str(value))
-                except ValueError:
-                    continue
+    for value in doc.json_attributes:
+        try:
+            yield "data-attribute", chompjs.parse_js_object(value)
+        except ValueError:
+            continue
 
 
 def _product_nodes(value: Any) -> Iterator[tuple[dict[str, Any], str | None]]:
@@ -109,7 +107,7 @@ def _fields(node: dict[str, Any], currency: str | None) -> dict[str, Any]:
 def extract_state(doc: Document) -> dict[str, Any]:
     """Fields of the product object in the page's framework state whose name matches the title (``{}`` when
     none does); ``_source`` names where it was found (``state:next``, ``state:datalayer``...)."""
-    if not doc.state_texts and not doc.has_json_attributes:
+    if not doc.state_texts and not doc.json_attributes:
         return {}
     title_words = {word for word in _WORD.findall((doc.title or "").casefold()) if len(word) > 1}
     best: tuple[float, str, dict[str, Any], str | None] | None = None

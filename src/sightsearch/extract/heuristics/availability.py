@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from sightsearch.extract.availability import stock_phrase
+from sightsearch.extract.availability import STOCK_WORDS, stock_phrase
 
 from sightsearch.extract.document import clean_text, element_text
 from sightsearch.extract.heuristics.page import Page, is_off_product
@@ -25,6 +25,8 @@ _NOTIFY_ME = re.compile(
     r"giv mig besked|gi meg beskjed|ilmoita (minulle|kun)",
     re.IGNORECASE,
 )
+_BUTTON_CLASS = re.compile(r"btn|button|cart|basket|buy|notify|alert", re.IGNORECASE)
+_BUTTON_WORDS = re.compile(rf"{_NOTIFY_ME.pattern}|(?<!\w)(?:{STOCK_WORDS})", re.IGNORECASE)
 
 
 def labelled_stock(value: str) -> str | None:
@@ -72,22 +74,31 @@ class BuyBox(NamedTuple):
     notify_me: bool
 
 
-def buy_box(page: Page) -> BuyBox:
-    """Read the buttons and links near the product once (each visible label is matched a single time)."""
+def _looks_like_a_button(element: etree._Element | None) -> etree._Element | None:
+    if element is None or element.tag == "button" or element.get("role") == "button":
+        return element
+    return element if _BUTTON_CLASS.search(element.get("class") or "") else None
+
+
+def buy_box(page: Page, *, links: bool = True) -> BuyBox:
+    """Read the buttons near the product once. With ``links`` every link label is read too (the full scan, about
+    200 labels a page); without, only buttons and button-like links (a few), which is enough to see a disabled
+    add-to-cart or a "notify me" offer contradicting the structured data."""
     start, stop = page.window
-    labels = [(page.texts[i], page.text_nodes[i].getparent()) for i in range(start, stop) if len(page.texts[i]) <= 60]
-    labels += [(clean_text(i.get("value") or ""), i) for i in page.doc.xpath("//body//input[@type='submit']")]
+    labels = [(page.texts[i], _button(page.text_nodes[i].getparent())) for i in range(start, stop)
+              if len(page.texts[i]) <= 60]
+    if not links:
+        labels = [(label, _looks_like_a_button(button)) for label, button in labels]
+    inputs = page.doc.tree.iter("input") if page.doc.tree is not None else ()  # iter(tag) runs in C: faster
+    labels += [(clean_text(i.get("value") or ""), i) for i in inputs if (i.get("type") or "").lower() == "submit"]
     state, disabled, enabled, notify = None, False, False, False
-    for label, owner in labels:
-        if not label:
-            continue
+    for label, button in labels:
+        if button is None or not label or not _BUTTON_WORDS.search(label):
+            continue  # one search rules out most links: they say nothing about stock
         if _NOTIFY_ME.search(label):
-            notify = notify or not is_off_product(owner)
+            notify = notify or not is_off_product(button)
             continue
-        button = _button(owner)
-        if button is None or len(label) > 40:
-            continue
-        phrase = stock_phrase(label)  # before is_off_product: most links say nothing about stock
+        phrase = stock_phrase(label) if len(label) <= 40 else None  # before is_off_product: most links say nothing
         if phrase is None or is_off_product(button):
             continue
         if phrase == "InStock" and _is_disabled(button):

@@ -25,7 +25,7 @@ def stock_key(value: str) -> str:
     return stock_class(value) or value
 
 
-def _visible(page: Page, labels: dict[str, str]) -> list[Candidate]:
+def _visible(page: Page, labels: dict[str, str], structured: bool) -> list[Candidate]:
     found = []
     if "availability" in labels and (state := labelled_stock(labels["availability"])):
         found.append(Candidate("availability", state, "heuristic:label", 0.7, (f"labelled {labels['availability']!r}",)))
@@ -33,7 +33,8 @@ def _visible(page: Page, labels: dict[str, str]) -> list[Candidate]:
         state, distance = message
         score = 0.65 - min(distance, 200) / 1000
         found.append(Candidate("availability", state, "heuristic:stock-text", score, (f"{distance:.0f} texts from the title",)))
-    box = buy_box(page)
+    # Every link label is read only when structured data says nothing: the full scan costs ~5 ms a page.
+    box = buy_box(page, links=not structured)
     if box.button_state:
         score = 0.55 if box.button_state == "InStock" else 0.6
         found.append(Candidate("availability", box.button_state, "heuristic:buy-button", score, ("button label",)))
@@ -50,7 +51,7 @@ def availability_candidates(page: Page | None, labels: dict[str, str], found: li
     candidates = [Candidate("availability", fields["availability"], source, prior(source) - _STRUCTURED_DISCOUNT)
                   for source, fields in found if usable("availability", fields.get("availability"))]
     if page is not None:
-        candidates += _visible(page, labels)
+        candidates += _visible(page, labels, structured=bool(candidates))
     if not candidates and priced:
         candidates.append(Candidate("availability", "InStock", "inferred:priced", 0.3, ("priced, nothing said",)))
     return candidates

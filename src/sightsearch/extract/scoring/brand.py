@@ -16,6 +16,7 @@ from sightsearch.extract.document import Document
 from sightsearch.extract.heuristics.identity import brand_element, store_brand
 from sightsearch.extract.heuristics.page import Page
 from sightsearch.extract.merge import usable
+from sightsearch.extract.opengraph import meta_tags
 from sightsearch.extract.scoring.candidates import Candidate, prior
 
 _LABEL_PREFIX = re.compile(
@@ -38,8 +39,8 @@ _PENALTY = 0.5
 
 def site_names(doc: Document) -> set[str]:
     """The names the site calls itself by: ``og:site_name``, ``application-name`` and the host's own label."""
-    names = {value.casefold() for value in doc.xpath(
-        "//meta[@property='og:site_name' or @name='application-name' or @name='og:site_name']/@content")}
+    tags = meta_tags(doc)
+    names = {tags[key].casefold() for key in ("og:site_name", "application-name") if tags.get(key)}
     labels = [label for label in doc.host.lower().split(".") if label not in {"www", "shop", "store", "m"}]
     if len(labels) >= 2:
         names.add(labels[-3] if len(labels) >= 3 and len(labels[-2]) <= 3 else labels[-2])  # shop.co.uk -> shop
