@@ -20,7 +20,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
                  r"pre-?sale|przedsprzeda"),
     ("BackOrder", r"back-?order|auf bestellung|sur commande|bajo pedido|su ordinazione|op bestelling"),
     ("Discontinued", r"discontinued|no longer (available|sold|made)|nicht mehr (erhältlich|lieferbar|verfügbar)|"
-                     r"plus (disponible|fabriqué)|descatalogad|fuori produzione|uitlopend"),
+                     r"plus (disponible|fabriqué)|descatalogad|fuori produzione|uitlopend|wycofan[ya]|"
+                     r"снят с производства"),
     ("OutOfStock", r"(will be|when( it is)?|once) back in stock|sera de nouveau|wieder (auf lager|verfügbar) sein|"
                    r"out of stock|out-of-stock|sold out|sold-out|currently unavailable|not available|unavailable|"
                    r"not in stock|no stock|temporarily out|ausverkauft|nicht (auf lager|verfügbar|lieferbar|vorrätig)|"

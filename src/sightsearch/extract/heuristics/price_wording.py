@@ -32,6 +32,7 @@ _WORDINGS: tuple[tuple[str, str], ...] = (
 _WORDING = re.compile("(?<!\\w)(?:" + "|".join(f"(?P<{name.replace('-', '_')}>{pattern})" for name, pattern in _WORDINGS) + ")",
                       re.IGNORECASE)
 _MAX_CONTEXT = 120
+_SECTIONS = frozenset({"body", "html", "main", "article", "section", "form"})
 
 
 def price_wording(page: Page, element: etree._Element, text: str) -> str | None:
@@ -40,12 +41,14 @@ def price_wording(page: Page, element: etree._Element, text: str) -> str | None:
     visible text just before it (a label such as "Monthly payment:")."""
     context = [text]
     parent = element.getparent()
-    if parent is not None:
+    # The parent's text is the price's own line only when it is short and not the whole page section.
+    if parent is not None and parent.tag not in _SECTIONS:
         parent_text = element_text(parent)
-        if len(parent_text) <= _MAX_CONTEXT:
+        if len(parent_text) <= _MAX_CONTEXT and parent_text.count(",") + parent_text.count(".") <= 4:
             context.append(parent_text)
     index = page.position(element)
-    if 0 < index <= len(page.texts):
+    # The text just before is a label ("Monthly payment:"), unless it is another price with its own wording.
+    if 0 < index <= len(page.texts) and not any(char.isdigit() for char in page.texts[index - 1]):
         context.append(page.texts[index - 1][:_MAX_CONTEXT])
     match = _WORDING.search(" | ".join(context))
     if match is None:

@@ -1,6 +1,6 @@
 """Availability candidates: structured offers, labelled fields, stock texts, buy buttons and "notify me" forms.
 
-Hand-set scores: structured sources start from their prior less 0.05 (templates often hard-code InStock); an
+Hand-set scores: structured sources start from their prior less 0.10 (templates often hard-code InStock); an
 "Availability:" field 0.70, a stock message 0.45-0.65 by its distance to the title, a button saying "sold out"
 0.60, an enabled add-to-cart button 0.55, a disabled one 0.50, a "notify me when available" form 0.55. Candidates
 are grouped by what a buyer can do (in stock or not), so several weak signals can outvote one template value.
@@ -17,7 +17,7 @@ from sightsearch.extract.merge import usable
 from sightsearch.extract.scoring.candidates import Candidate, prior
 from sightsearch.vocabulary import stock_class
 
-_STRUCTURED_DISCOUNT = 0.05
+_STRUCTURED_DISCOUNT = 0.1
 
 
 def stock_key(value: str) -> str:

@@ -2,7 +2,7 @@
 
 A brand value is cleaned before it is scored: label text ("Brand:", "Marke:", "Marque :") is cut off, a site-name
 suffix ("Acme | Shop") is removed, and values that are no brand at all (a date, a URL, the product title, a
-sentence) are rejected. A marketplace's own name or a placeholder ("Generic", "No brand") loses 0.5: kept only
+sentence) are rejected. A marketplace's own name or a placeholder ("Generic", "No brand") loses 0.65: kept only
 when something else on the page agrees. Hand-set scores: structured sources their prior, a labelled field 0.75,
 a "Visit the X store" link 0.70, a manufacturer label 0.50, a brand-classed element near the title 0.45.
 """
@@ -34,7 +34,7 @@ _MARKETPLACES = frozenset(
 _PLACEHOLDERS = frozenset({"generic", "unbranded", "no brand", "nobrand", "sans marque", "ohne marke", "sin marca",
                            "senza marca", "geen merk", "bez marki", "does not apply", "unknown", "other", "n/a",
                            "na", "none", "brand", "marke", "marque", "marca"})
-_PENALTY = 0.5
+_PENALTY = 0.65
 
 
 def site_names(doc: Document) -> set[str]:
