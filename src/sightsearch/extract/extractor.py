@@ -54,6 +54,17 @@ class _Run:
             return default
 
 
+def structured_fields(doc: Document, spec: SiteSpec | None, run: _Run) -> list[tuple[str, dict[str, Any]]]:
+    """``(source, fields)`` of the spec (when given) and of every structured source, in precedence order."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if spec is not None:
+        found.append(("spec", run("spec", {}, apply_spec, spec, doc)))
+    for name, source in _STRUCTURED_SOURCES:
+        fields = run(name, {}, source, doc)
+        found.append((fields.pop("_source", name), fields))
+    return found
+
+
 def extract_product(page: str | bytes | Document, url: str | None = None, *, spec: SiteSpec | None = None,
                     keep_inferred: bool = True, min_confidence: float | None = None) -> ExtractedProduct:
     """Extract one product from a page; never raises on malformed HTML, broken JSON or odd encodings.
@@ -67,12 +78,7 @@ def extract_product(page: str | bytes | Document, url: str | None = None, *, spe
     doc = page if isinstance(page, Document) else load_document(page, url or "")
     url = url or doc.url
     run = _Run(url)
-    found: list[tuple[str, dict[str, Any]]] = []
-    if spec is not None:
-        found.append(("spec", run("spec", {}, apply_spec, spec, doc)))
-    for name, source in _STRUCTURED_SOURCES:
-        fields = run(name, {}, source, doc)
-        found.append((fields.pop("_source", name), fields))
+    found = structured_fields(doc, spec, run)
     visible = Page(doc) if doc.tree is not None else None
     labels = run("heuristic:label", {}, labelled_values, visible) if visible is not None else {}
     values, sources = merge_values(found)
