@@ -6,6 +6,7 @@ import gzip
 import json
 import logging
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,13 @@ def test_a_failing_source_is_logged_and_counted(monkeypatch: pytest.MonkeyPatch,
     assert product.price is not None  # the other sources still count
     assert any("microdata" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
     assert any(r.exc_info and r.levelno == logging.DEBUG for r in caplog.records)
+
+
+def test_when_scoring_fails_the_merged_values_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object) -> dict:
+        raise ValueError("scoring bug")
+
+    monkeypatch.setattr(extractor, "score_fields", broken)
+    data = {"@type": "Product", "name": "K", "brand": "Kettlr", "offers": {"price": "3.00", "priceCurrency": "EUR"}}
+    product = extract_product(page(f'<script type="application/ld+json">{json.dumps(data)}</script>'), URL)
+    assert (product.price, product.brand, product.errors) == (Decimal("3.00"), "Kettlr", {"scoring": "ValueError: scoring bug"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sightsearch.extract.document import load_document
-from sightsearch.extract.extractor import _Run, structured_fields
+from sightsearch.extract.extractor import SourceRunner, structured_fields
 from sightsearch.extract.heuristics import Page, labelled_values
 from sightsearch.extract.merge import merge_values
 from sightsearch.extract.scoring import score_fields
@@ -13,7 +13,7 @@ def explain_page(html: str | bytes, url: str) -> list[tuple[str, list[tuple[str,
     """For price, availability and brand: ``(field, [(value, source, score, evidence)...], verdict)``, the
     candidates best first, and the verdict (the winner and its confidence, or why nothing was emitted)."""
     doc = load_document(html, url)
-    run = _Run(url)
+    run = SourceRunner(url)
     found = structured_fields(doc, None, run)
     visible = Page(doc) if doc.tree is not None else None
     labels = labelled_values(visible) if visible is not None else {}

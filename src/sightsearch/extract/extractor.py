@@ -37,7 +37,7 @@ _STRUCTURED_SOURCES: tuple[tuple[str, Callable[[Document], dict[str, Any]]], ...
 )
 
 
-class _Run:
+class SourceRunner:
     """Runs each source of one page, so one broken source (an odd tree, a surprising JSON shape) costs only its
     own fields: the error is logged with the source's name (traceback at debug) and kept in ``errors``."""
 
@@ -54,7 +54,7 @@ class _Run:
             return default
 
 
-def structured_fields(doc: Document, spec: SiteSpec | None, run: _Run) -> list[tuple[str, dict[str, Any]]]:
+def structured_fields(doc: Document, spec: SiteSpec | None, run: SourceRunner) -> list[tuple[str, dict[str, Any]]]:
     """``(source, fields)`` of the spec (when given) and of every structured source, in precedence order."""
     found: list[tuple[str, dict[str, Any]]] = []
     if spec is not None:
@@ -77,7 +77,7 @@ def extract_product(page: str | bytes | Document, url: str | None = None, *, spe
     """
     doc = page if isinstance(page, Document) else load_document(page, url or "")
     url = url or doc.url
-    run = _Run(url)
+    run = SourceRunner(url)
     found = structured_fields(doc, spec, run)
     visible = Page(doc) if doc.tree is not None else None
     labels = run("heuristic:label", {}, labelled_values, visible) if visible is not None else {}

@@ -29,21 +29,13 @@ def score_fields(doc: Document, page: Page | None, labels: dict[str, str], found
     """The decision for each scored field, from the structured sources' ``found`` fields and the visible page."""
     visible = shown_prices(page)
     price = decide("price", price_candidates_of(page, found, visible))
-    if price.emitted is not None:
-        old = old_price_for(price.emitted, visible)
-        price.emitted.extras["old_price"] = old if plausible_old_price(old, price.emitted.value) else None
+    if price.winner is not None:
+        old = old_price_for(price.winner, visible)
+        price.winner.extras["old_price"] = old if plausible_old_price(old, price.winner.value) else None
     priced = price.emitted is not None
     availability = decide("availability", availability_candidates(page, labels, found, priced), key=stock_key)
     brand = decide("brand", brand_candidates(doc, page, labels, found, title), key=lambda v: " ".join(v.casefold().split()))
     return {"price": price, "availability": availability, "brand": brand}
-
-
-def _currency(winner: Candidate, values: dict[str, Any], doc: Document) -> tuple[str | None, str]:
-    if winner.extras.get("currency"):
-        return winner.extras["currency"], winner.source
-    if values.get("currency"):
-        return values["currency"], values["_currency_source"]
-    return country_currency(doc.country), "inferred:country"
 
 
 def apply_decisions(values: dict[str, Any], sources: dict[str, str], decisions: dict[str, Decision],
@@ -51,33 +43,37 @@ def apply_decisions(values: dict[str, Any], sources: dict[str, str], decisions: 
     """Replace the scored fields in ``values``/``sources`` with the decisions; returns confidence and evidence.
 
     ``min_confidence`` overrides every field's threshold (``bench/extraction.py`` passes 0 to see every winner).
+    Without decisions (scoring failed, which ``errors`` reports) the merged values are left as they are.
     """
     confidence, evidence = {}, {}
-    values["_currency_source"] = sources.get("currency")
-    for name in (*SCORED_FIELDS, "currency", "old_price"):
-        values.pop(name, None) if name != "currency" else None
     for name, decision in decisions.items():
         threshold = THRESHOLDS[name] if min_confidence is None else min_confidence
-        winner = decision.winner if decision.winner is not None and decision.confidence >= threshold else None
-        sources.pop(name, None)
+        winner = decision.winner if decision.confidence >= threshold else None
         if decision.winner is not None:
             evidence[name] = decision.evidence if winner else f"withheld below {threshold}: {decision.evidence}"
-        if winner is None:
-            continue
-        values[name], sources[name], confidence[name] = winner.value, winner.source, decision.confidence
         if name == "price":
-            _set_price_extras(values, sources, winner, doc)
-    if "price" not in values:
-        values.pop("currency", None), sources.pop("currency", None)
-    values.pop("_currency_source", None)
+            _set_price(values, sources, winner, doc)
+        elif winner is None:
+            values.pop(name, None), sources.pop(name, None)
+        else:
+            values[name], sources[name] = winner.value, winner.source
+        if winner is not None:
+            confidence[name] = decision.confidence
     return confidence, evidence
 
 
-def _set_price_extras(values: dict[str, Any], sources: dict[str, str], winner: Candidate, doc: Document) -> None:
-    currency, source = _currency(winner, values, doc)
-    values["currency"], sources["currency"] = currency, source
-    if currency is None:
-        values.pop("currency"), sources.pop("currency")
-    sources.pop("old_price", None)
+def _set_price(values: dict[str, Any], sources: dict[str, str], winner: Candidate | None, doc: Document) -> None:
+    """The price, its currency (the winner's, else the page's structured one, else ``inferred:country``) and the
+    old price (the winner's own, else one shown struck through beside it)."""
+    for name in ("price", "old_price"):
+        values.pop(name, None), sources.pop(name, None)
+    if winner is None:
+        values.pop("currency", None), sources.pop("currency", None)
+        return
+    values["price"], sources["price"] = winner.value, winner.source
+    if winner.extras.get("currency"):
+        values["currency"], sources["currency"] = winner.extras["currency"], winner.source
+    elif not values.get("currency") and (guess := country_currency(doc.country)):
+        values["currency"], sources["currency"] = guess, "inferred:country"
     if winner.extras.get("old_price") is not None:
         values["old_price"], sources["old_price"] = winner.extras["old_price"], winner.source
