@@ -184,3 +184,10 @@ def test_a_parsed_document_is_accepted() -> None:
     product = extract_product(doc)
     assert (product.url, product.price) == (URL, Decimal("12.00"))
     assert 0 < product.confidence["price"] <= 1
+
+
+def test_a_state_price_in_cents_is_read_as_the_page_shows_it() -> None:
+    script = "<script>var meta = {product: {name: 'Blue Kettle', price: 6995}}; dataLayer.push(meta);</script>"
+    body = '<h1>Blue Kettle</h1><span class="price">$69.95</span>'
+    product = extract_product(page(body, head=script), URL)
+    assert product.price == Decimal("69.95") and "state:datalayer" in product.evidence["price"]

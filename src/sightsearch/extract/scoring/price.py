@@ -36,9 +36,16 @@ def _as_thousands(amount: Decimal, currency: str | None, shown: set[Decimal]) ->
     return currency in ZERO_DECIMAL_CURRENCIES or (amount * _THOUSAND in shown and amount not in shown)
 
 
+def _in_cents(amount: Decimal, source: str, elsewhere: set[Decimal]) -> bool:
+    """True when a framework-state price counts cents (``6995`` for 69.95, as many shop platforms store it): a
+    whole number whose hundredth another source or the page states."""
+    return source.startswith("state:") and amount == amount.to_integral_value() and amount / 100 in elsewhere
+
+
 def structured_candidates(found: list[tuple[str, dict[str, Any]]], visible: list[PriceCandidate]) -> list[Candidate]:
     """One candidate per structured source with a price, adjusted by what the visible page shows."""
     shown = {c.amount for c in visible if not c.old}
+    elsewhere = shown | {f["price"] for s, f in found if _usable(f.get("price")) and not s.startswith("state:")}
     candidates = []
     for source, fields in found:
         amount = fields.get("price")
@@ -46,7 +53,10 @@ def structured_candidates(found: list[tuple[str, dict[str, Any]]], visible: list
             continue
         extras = {"currency": fields.get("currency"), "old_price": fields.get("old_price")}
         candidate = Candidate("price", amount, source, prior(source), extras=extras)
-        if _as_thousands(amount, fields.get("currency"), shown):
+        if _in_cents(amount, source, elsewhere):
+            candidate = Candidate("price", (amount / 100).quantize(Decimal("0.01")), source, candidate.score,
+                                  ("counted in cents",), extras)
+        elif _as_thousands(amount, fields.get("currency"), shown):
             amount = (amount * _THOUSAND).quantize(Decimal(1))
             candidate = Candidate("price", amount, source, candidate.score, ("dot groups thousands",), extras)
         candidates.append(_visible_evidence(candidate, visible))
