@@ -13,7 +13,11 @@ class ExtractedProduct(BaseModel):
     """What the extractor found on one product page, before any cleansing.
 
     ``sources`` maps a field name to where its value came from (``jsonld``, ``microdata``, ``rdfa``, ``opengraph``,
-    ``spec``, ``heuristic:<rule>``), so a user can see why a value was chosen.
+    ``spec``, ``state:<framework>``, ``heuristic:<rule>``); a value guessed rather than read from the page has a
+    source starting with ``inferred:`` (``inferred:priced``, ``inferred:country``). For the scored fields (price,
+    availability, brand) ``confidence`` holds the winning candidate's score (0..1) and ``evidence`` says why it won.
+    ``errors`` maps a source whose reader raised to the error, so failures are counted instead of looking like
+    "not on the page".
     """
 
     url: str
@@ -32,12 +36,13 @@ class ExtractedProduct(BaseModel):
     attributes: dict[str, Any] = Field(default_factory=dict)
     sources: dict[str, str] = Field(default_factory=dict)
     confidence: dict[str, float] = Field(default_factory=dict)
+    evidence: dict[str, str] = Field(default_factory=dict)
     errors: dict[str, str] = Field(default_factory=dict)
-    """Extraction sources that raised on this page, with the error (logged and counted, never fatal)."""
 
     def is_product(self) -> bool:
         """True when the page looks like a product page: a title plus a price, sku or structured evidence."""
-        return bool(self.title) and (self.price is not None or bool(self.sku) or bool(self.gtin) or "title" in self.sources and self.sources["title"] in {"jsonld", "microdata", "rdfa", "spec"})
+        structured_title = self.sources.get("title") in {"jsonld", "microdata", "rdfa", "spec"}
+        return bool(self.title) and (self.price is not None or bool(self.sku) or bool(self.gtin) or structured_title)
 
     def to_output(self) -> dict[str, Any]:
         """The JSON shape printed by ``sightsearch extract``: prices as decimal strings."""

@@ -103,12 +103,15 @@ def extract(
     files: Annotated[list[Path] | None, typer.Argument(help="HTML files (.html or .html.gz).")] = None,
     url: Annotated[str | None, typer.Option(help="The page's URL, to resolve links and guess the locale.")] = None,
     manifest: Annotated[Path | None, typer.Option(help='JSONL of {"id","path","url"} lines.', exists=True)] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Print every price, availability and brand candidate with its score.")] = False,
 ) -> None:
     """Extract the product of each page and print one JSON object per line."""
     from sightsearch.extract import extract_manifest, extract_product, read_html_file
+    from sightsearch.extract.manifest import PageTooLarge
 
+    max_bytes = get_settings().max_page_bytes
     if manifest:
-        for item in extract_manifest(manifest):
+        for item in extract_manifest(manifest, max_bytes):
             typer.echo(json.dumps(item, ensure_ascii=False))
         return
     if not files:
@@ -116,11 +119,27 @@ def extract(
     for path in files:
         page_url = url or path.resolve().as_uri()
         try:
-            product = extract_product(read_html_file(path), page_url)
-        except OSError as err:
+            html = read_html_file(path, max_bytes)
+        except (OSError, EOFError, PageTooLarge) as err:
             typer.echo(json.dumps({"id": str(path), "url": page_url, "error": str(err)}))
             continue
-        typer.echo(json.dumps({"id": str(path), **product.to_output()}, ensure_ascii=False))
+        if explain:
+            _explain(html, page_url)
+            continue
+        typer.echo(json.dumps({"id": str(path), **extract_product(html, page_url).to_output()}, ensure_ascii=False))
+
+
+def _explain(html: bytes, url: str) -> None:
+    """Print the candidates of each scored field, best first, and which one won."""
+    from sightsearch.extract.explain import explain_page
+
+    for field, rows, verdict in explain_page(html, url):
+        table = Table(title=f"{field}: {verdict}")
+        for column in ("value", "source", "score", "evidence"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
 
 
 @app.command("demo-site")

@@ -20,6 +20,7 @@ from sightsearch.crawl.base import CrawlRequest, FetchedPage
 from sightsearch.crawl.links import LinkSelectors, discover_links
 from sightsearch.crawl.sitemap import is_sitemap_index, parse_sitemap
 from sightsearch.crawl.urls import canonicalize_url
+from sightsearch.extract.document import Document, load_document
 from sightsearch.extract.page_record import page_record
 from sightsearch.extract.spec import SiteSpec
 from sightsearch.records import ProductRecord
@@ -46,8 +47,10 @@ def analyse_page(page: FetchedPage, request: CrawlRequest, run_id: str, spec: Si
     the crawl."""
     analysis = PageAnalysis()
     try:
-        analysis.links = _links(page, request, selectors)
-        _extract(page, request, run_id, spec, keep_inferred, analysis)
+        html = "html" in page.content_type or page.content_type == ""
+        doc = load_document(page.body or page.text, page.url) if html and page.text else None  # parsed once
+        analysis.links = _links(page, request, selectors, doc)
+        _extract(page, request, run_id, spec, keep_inferred, analysis, doc)
     except Exception as err:  # noqa: BLE001 - reported as the page's dead letter
         log.exception("analysing %s failed", page.url)
         analysis.counts["handler_errors"] += 1
@@ -55,10 +58,11 @@ def analyse_page(page: FetchedPage, request: CrawlRequest, run_id: str, spec: Si
     return analysis
 
 
-def _links(page: FetchedPage, request: CrawlRequest, selectors: LinkSelectors) -> list[CrawlRequest]:
+def _links(page: FetchedPage, request: CrawlRequest, selectors: LinkSelectors,
+           doc: Document | None) -> list[CrawlRequest]:
     if page.content_type in _HTML_TYPES and page.text:
-        links = discover_links(page.text, page.url, product_link_selectors=selectors.product,
-                               pagination_selectors=selectors.pagination)
+        links = discover_links(doc if doc is not None else page.text, page.url,
+                               product_link_selectors=selectors.product, pagination_selectors=selectors.pagination)
     elif page.content_type in _XML_TYPES or request.kind == "sitemap":
         # A sitemap seed (or a child of a sitemap index) queues its URLs; an index queues its child sitemaps.
         kind = "sitemap" if is_sitemap_index(page.body) else "unknown"
@@ -72,10 +76,11 @@ def _links(page: FetchedPage, request: CrawlRequest, selectors: LinkSelectors) -
 
 
 def _extract(page: FetchedPage, request: CrawlRequest, run_id: str, spec: SiteSpec | None, keep_inferred: bool,
-             analysis: PageAnalysis) -> None:
+             analysis: PageAnalysis, doc: Document | None) -> None:
     if "html" not in page.content_type and "xml" not in page.content_type:
         return
-    record = page_record(page.body or page.text, page.url, run_id, spec=spec, keep_inferred=keep_inferred)
+    source = doc if doc is not None else page.body or page.text
+    record = page_record(source, page.url, run_id, spec=spec, keep_inferred=keep_inferred)
     if record is not None:
         analysis.record = record
         analysis.counts["products_found"] += 1
