@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
+from sightsearch.api.console import mount_console
 from sightsearch.api.deps import API_KEY_HEADER
 from sightsearch.api.errors import install_error_handlers
 from sightsearch.api.middleware import BodyLimit, CatchErrors, RecordRequests
@@ -38,6 +39,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (products, images, runs, failures, metrics, ops):
         app.include_router(module.router)
+    mount_console(app)  # after the API: its routes are matched first
     _add_middleware(app, state)
     return app
 
