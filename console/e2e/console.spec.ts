@@ -40,6 +40,8 @@ test("the dashboard draws its charts from the crawl", async ({ page }) => {
   report(`dashboard scripts: ${scripts.join(" ")}`);
   await page.getByLabel("Time range").selectOption({ label: "Last 7 days" });
   await expect(page.getByRole("figure", { name: "Pages fetched per second" })).toBeVisible();
+  await page.getByLabel("Time range").selectOption({ label: "Last 15 minutes" });
+  await expect(page.getByRole("figure", { name: "Pages fetched per second" })).toBeVisible();
   await screenshots(page, "dashboard");
 });
 

@@ -10,18 +10,20 @@ interface Props {
   scale?: number; // multiply values, e.g. 1/60 for per-minute counts shown per second
   stepped?: boolean;
   height?: number;
+  span?: [string, string]; // the x range (ISO times); default: the data's, at least an hour
 }
 
 const FIRST_CHART = "sightsearch:first-chart";
 
 /** A uPlot time chart filling its container's width; its figure is named by ``title`` for assistive tech. */
-export function TimeChart({ title, series, unit, scale = 1, stepped = false, height = 200 }: Props) {
+export function TimeChart({ title, series, unit, scale = 1, stepped = false, height = 200, span }: Props) {
   const box = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const element = box.current;
     if (!element) return;
     const data = alignSeries(series, scale) as uPlot.AlignedData;
+    const xRange = span ? span.map((t) => Date.parse(t) / 1000) as [number, number] : padded(data[0] as number[]);
     const paths = stepped ? uPlot.paths.stepped!({ align: 1 }) : undefined;
     const chart = new uPlot(
       {
@@ -34,6 +36,7 @@ export function TimeChart({ title, series, unit, scale = 1, stepped = false, hei
             points: { show: data[0].length < 3 },
           })),
         ],
+        scales: { x: { time: true, range: () => xRange } },
         axes: [{}, { label: unit, size: 60 }],
         legend: { live: false },
         cursor: { drag: { x: false, y: false } },
@@ -48,7 +51,7 @@ export function TimeChart({ title, series, unit, scale = 1, stepped = false, hei
       resize.disconnect();
       chart.destroy();
     };
-  }, [series, unit, scale, stepped, height]);
+  }, [series, unit, scale, stepped, height, span?.[0], span?.[1]]);
 
   return (
     <figure className="chart" aria-label={title}>
@@ -56,4 +59,15 @@ export function TimeChart({ title, series, unit, scale = 1, stepped = false, hei
       <div ref={box} className="chart-canvas" />
     </figure>
   );
+}
+
+const HOUR = 3600;
+
+/** The data's time span, widened to an hour around its middle when shorter (a lone point gets a readable axis). */
+function padded(xs: number[]): [number, number] {
+  const now = Date.now() / 1000;
+  const [first, last] = xs.length ? [xs[0], xs[xs.length - 1]] : [now - HOUR, now];
+  if (last - first >= HOUR) return [first, last];
+  const middle = (first + last) / 2;
+  return [middle - HOUR / 2, middle + HOUR / 2];
 }

@@ -2,7 +2,7 @@ import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from "@tan
 
 interface Props<Row> {
   caption: string;
-  columns: ColumnDef<Row, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any -- TanStack's own column type
+  columns: ColumnDef<Row, any>[]; // `any`: columns of different value types in one table, as TanStack types them
   rows: Row[];
   rowKey?: (row: Row) => string;
 }

@@ -10,7 +10,10 @@ export function Ask() {
   const [history, setHistory] = useState<Exchange[]>(loadHistory);
   const [question, setQuestion] = useState("");
   const questionId = useId();
-  const remember = (exchange: Exchange) => setHistory((old) => saveHistory([exchange, ...old]));
+  const remember = (exchange: Exchange) => {
+    setHistory((old) => saveHistory([exchange, ...old]));
+    setQuestion("");
+  };
   const ask = $api.useMutation("post", "/api/v1/ask", {
     onSuccess: (answer, init) => remember({ question: init.body.question, at: new Date().toISOString(), answer }),
     onError: (error, init) => {

@@ -63,12 +63,14 @@ export function Dashboard() {
 
 function Tiles({ summary, dashboard }: { summary?: Schemas["StoreSummary"]; dashboard?: Dashboard }) {
   const backlog = summary ? Object.values(summary.open_dead_letters_by_stage).reduce((a, b) => a + b, 0) : undefined;
-  const lastPages = dashboard?.pages_fetched.at(-1)?.v;
+  // The latest minute's rate while it is recent; an idle crawler fetches nothing now.
+  const latest = dashboard?.pages_fetched.at(-1);
+  const lastPages = latest && Date.now() - Date.parse(latest.t) < 2 * 60_000 ? latest.v : undefined;
   const tiles: [string, string | number | undefined][] = [
     ["Products", summary?.products],
     ["Sites", summary?.sites],
     ["Images", summary?.images],
-    ["Pages/s (last minute)", lastPages === undefined ? (dashboard ? 0 : undefined) : (lastPages / 60).toFixed(2)],
+    ["Pages/s now", lastPages === undefined ? (dashboard ? 0 : undefined) : (lastPages / 60).toFixed(2)],
     ["Dead-letter backlog", backlog],
     ["Active alerts", dashboard?.alerts.length],
   ];
@@ -85,6 +87,7 @@ function Tiles({ summary, dashboard }: { summary?: Schemas["StoreSummary"]; dash
 }
 
 function Charts({ dashboard: d }: { dashboard: Dashboard }) {
+  const span: [string, string] = [d.since, d.until];
   const quiet = d.pages_fetched.length === 0 && d.records_loaded.length === 0 && d.dead_letter_backlog.length === 0;
   return (
     <>
@@ -95,17 +98,18 @@ function Charts({ dashboard: d }: { dashboard: Dashboard }) {
         </Empty>
       ) : (
         <div className="charts">
-          <TimeChart title="Pages fetched per second" unit="pages/s" scale={1 / 60}
+          {/* every chart spans the picked window, so a quiet stretch reads as quiet */}
+          <TimeChart span={span} title="Pages fetched per second" unit="pages/s" scale={1 / 60}
                      series={[{ label: "pages/s", points: d.pages_fetched }]} />
-          <TimeChart title="Products loaded per minute" unit="records"
+          <TimeChart span={span} title="Products loaded per minute" unit="records"
                      series={[{ label: "loaded", points: d.records_loaded }]} />
-          <TimeChart title="Rejects by stage per minute" unit="records"
+          <TimeChart span={span} title="Rejects by stage per minute" unit="records"
                      series={d.rejects_by_stage.map((s) => ({ label: s.labels.stage ?? "?", points: s.points }))} />
-          <TimeChart title="Fetch latency percentiles" unit="ms"
+          <TimeChart span={span} title="Fetch latency percentiles" unit="ms"
                      series={d.fetch_latency_ms.map((s) => ({ label: s.labels.quantile ?? "?", points: s.points }))} />
-          <TimeChart title="Fetch error rate by site" unit="%" scale={100}
+          <TimeChart span={span} title="Fetch error rate by site" unit="%" scale={100}
                      series={d.error_rate_by_site.map((s) => ({ label: s.labels.site ?? "?", points: s.points }))} />
-          <TimeChart title="Dead-letter backlog" unit="open" stepped
+          <TimeChart span={span} title="Dead-letter backlog" unit="open" stepped
                      series={[{ label: "open", points: d.dead_letter_backlog }]} />
         </div>
       )}

@@ -65,13 +65,17 @@ function Images({ images, title }: { images: Schemas["ImageOut"][]; title: strin
 
 function PriceHistory({ points, currency }: { points: Schemas["PricePoint"][]; currency: string | null }) {
   const priced = points.filter((p) => p.price != null).map((p) => ({ t: p.valid_from, v: Number(p.price) }));
+  // The current price holds until now: draw it to the right edge instead of a lone dot.
+  const current = points.at(-1);
+  const line = current?.price != null && current.valid_to == null
+    ? [...priced, { t: new Date().toISOString(), v: Number(current.price) }] : priced;
   return (
     <section aria-labelledby="prices-title">
       <h2 id="prices-title">Price history</h2>
       {priced.length === 0 ? <p className="muted">No price observed.</p> : (
         <>
           <TimeChart title="Price over time" unit={currency ?? "price"} stepped
-                     series={[{ label: "price", points: priced }]} />
+                     series={[{ label: "price", points: line }]} />
           <p className="muted">{priced.length} observation(s); the latest is {priced.at(-1)!.v} {currency}.</p>
         </>
       )}

@@ -85,10 +85,12 @@ def build_dashboard(session: Session, since: datetime, until: datetime) -> Dashb
     def series(name: str, keep: tuple[str, ...]) -> list[Series]:
         return _grouped(samples.get(name, []), name, keep)
 
-    def total(name: str, labels: dict[str, str] | None = None) -> list[Point]:
-        found = _grouped(samples.get(name, []), name, ())
-        if labels is not None:
-            found = [s for s in _grouped(samples.get(name, []), name, tuple(labels)) if s.labels == labels]
+    def total(name: str, only: dict[str, str] | None = None) -> list[Point]:
+        """Summed over every label set, or the one series labelled exactly ``only``."""
+        rows = samples.get(name, [])
+        if only is not None:
+            rows = [row for row in rows if row[1] == only]
+        found = _grouped(rows, name, ())
         return found[0].points if found else []
 
     running = session.scalar(select(func.count()).where(CrawlRun.status == "running")) or 0
