@@ -60,11 +60,13 @@ test("products: search, filter, sort, paginate, and a detail page that survives 
   await page.getByLabel("Sort").selectOption({ label: "Price, high to low" });
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(page).toHaveURL(/availability=InStock/);
-  const prices = await page.getByRole("table", { name: /Products/ }).locator("tbody tr td:nth-child(5)").allTextContents();
-  const values = prices.map((p) => Number.parseFloat(p));
-  expect(values.length).toBeGreaterThan(0);
-  expect(values.every((v) => v >= 10)).toBe(true);
-  expect([...values].sort((a, b) => b - a)).toEqual(values);
+  // The previous page stays on screen until the filtered one arrives: wait for the answer to the new query.
+  const prices = page.getByRole("table", { name: /Products/ }).locator("tbody tr td:nth-child(5)");
+  await expect.poll(async () => {
+    const values = (await prices.allTextContents()).map((p) => Number.parseFloat(p));
+    return values.length > 0 && values.every((v) => v >= 10) && values.every((v, i) => i === 0 || v <= values[i - 1]);
+  }).toBe(true);
+  await expect(page.getByRole("table", { name: /Products/ }).locator("tbody")).not.toContainText("OutOfStock");
   await expect(page.getByRole("table", { name: /Products/ }).getByRole("img").first()).toBeVisible();
   await screenshots(page, "products");
 
@@ -117,6 +119,9 @@ test("a submitted run shows its counts growing until it finishes", async ({ page
   report(`run progress seen: products found ${seen.join(" -> ")}`);
   expect(new Set(seen).size).toBeGreaterThan(1);
   expect(seen.at(-1)).toBeGreaterThan(seen[0]);
+  const runId = (await page.locator(".run-progress h2").textContent())!.replace("Run ", "");
+  await expect(page.getByRole("table", { name: "Crawl runs, newest first" }).getByRole("row")
+    .filter({ hasText: runId })).toContainText("finished");
   await screenshots(page, "runs");
 });
 

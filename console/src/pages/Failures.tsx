@@ -43,7 +43,6 @@ export function Failures() {
   return (
     <section>
       <h1>Failures</h1>
-      <h2>Open failures by stage and reason</h2>
       {summary.isPending && <Loading what="the failure summary" />}
       {summary.error && <ErrorState error={summary.error} what="the failure summary" />}
       {summary.data && (summary.data.length === 0 ? <Empty>No open failure.</Empty> : (

@@ -1,3 +1,5 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { $api, errorBody } from "../api/client";
 import { ErrorState } from "../components/States";
 
@@ -12,6 +14,11 @@ export function RunProgress({ runId }: { runId: string }) {
     retryDelay: 1_000,
   });
   const starting = errorBody(run.error)?.code === "not_started";
+  const status = run.data?.status;
+  const queryClient = useQueryClient();
+  useEffect(() => {  // the list shows the run from its start and its final counts at its end
+    if (status) void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/runs"] });
+  }, [status, queryClient]);
   const counts = { ...(run.data?.counts ?? {}), ...(run.data?.live_counts ?? {}) } as Record<string, number>;
 
   return (
