@@ -24,6 +24,23 @@ test.describe("with reads behind a key", () => {
   });
 });
 
+test("the keyboard alone gets from the skip link to a section", async ({ page }) => {
+  await rememberKey(page);
+  await page.goto("/dashboard");
+  await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Dashboard" })).toBeFocused();
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/products$/);
+  await page.getByLabel("Search").focus();
+  await page.keyboard.type("lamp");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/q=lamp/);
+});
+
 test("the dashboard draws its charts from the crawl", async ({ page }) => {
   await rememberKey(page);
   await page.goto("/dashboard");

@@ -25,6 +25,9 @@ export async function screenshots(page: Page, name: string): Promise<void> {
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: width > 800 ? 900 : 844 });
     await page.waitForTimeout(300); // charts resize on the next frame
+    // Readable at this width: nothing pushes the page sideways (wide tables scroll inside their own box).
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), `${name} at ${width} px`)
+      .toBeLessThanOrEqual(width);
     await page.screenshot({ path: join(env.screens, `${name}-${width}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 900 });

@@ -29,7 +29,7 @@ def run_npm(*args: str, env: dict[str, str] | None = None, timeout: float = 600)
     """``npm ARGS`` in console/ with this test run's Python for scripts that ask the app for its schema."""
     npm = require_node()
     full_env = {**os.environ, "SIGHTSEARCH_PYTHON": sys.executable, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
-                "NO_COLOR": "1", **(env or {})}
+                "NO_COLOR": "1", "FORCE_COLOR": "0", **(env or {})}
     return subprocess.run([npm, *args], cwd=CONSOLE, env=full_env, capture_output=True, text=True, timeout=timeout,
                           check=False)
 
