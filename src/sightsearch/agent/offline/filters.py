@@ -15,7 +15,7 @@ _CURRENCY = {"usd": "USD", "dollar": "USD", "dollars": "USD", "$": "USD", "eur":
 _BELOW = r"under|below|less than|cheaper than|lower than|at most|up to|no more than|not more than|<=|<"
 _ABOVE = r"over|above|more than|greater than|higher than|pricier than|more expensive than|at least|no less than|>=|>"
 _INCLUSIVE = {"at most", "up to", "no more than", "not more than", "<=", "at least", "no less than", ">="}
-_MONEY = rf"\$?\s*({NUMBER})\s*({_CURRENCY_WORDS})?"
+_MONEY = rf"([$€£])?\s*({NUMBER})\s*({_CURRENCY_WORDS})?"
 _UNITS = {"hour": "hours", "day": "days", "week": "days", "month": "days"}
 _UNIT_DAYS = {"hour": 1, "day": 1, "week": 7, "month": 30}
 
@@ -28,6 +28,8 @@ def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> 
     _take_prices(q, intent)
     _take_availability(q, intent)
     _take_currency(q, intent)
+    if match := q.take(r"(open|unresolved|resolved|dismissed)"):
+        _add(intent, Condition("status", "=", "open" if match.group(1) == "unresolved" else match.group(1)))
     for column, values in (("brand", vocabulary.brands), ("category", vocabulary.categories),
                            ("stage", vocabulary.stages), ("format", vocabulary.formats)):
         _take_named(q, column, values, intent)
@@ -59,7 +61,8 @@ def _take_named(q: QuestionText, column: str, values: tuple[str, ...], intent: I
         spellings = {re.escape(value.lower()), re.escape(value.lower().replace("-", " "))}
         if column in ("brand", "category"):
             spellings |= {s + "s" for s in spellings} if column == "category" else set()
-        if q.take("|".join(sorted(spellings, key=len, reverse=True))):
+        names = "|".join(sorted(spellings, key=len, reverse=True))
+        if q.take(rf"(?:the )?(?:{names})(?: {column}s?)?"):  # "the validate stage", "Hooli brand"
             _add(intent, Condition(column, "=", value))
 
 
@@ -85,13 +88,13 @@ def _money(value: str, currency: str | None, intent: Intent) -> Decimal:
 def _take_prices(q: QuestionText, intent: Intent) -> None:
     lead = r"(?:(?:that )?(?:cost|costs|costing|priced|selling|sold|with (?:a )?price|price) )?(?:of |at )?"
     if match := q.take(rf"{lead}between {_MONEY} (?:and|to|-) {_MONEY}"):
-        low = _money(match.group(1), match.group(2), intent)
-        high = _money(match.group(3), match.group(4), intent)
+        low = _money(match.group(2), match.group(1) or match.group(3), intent)
+        high = _money(match.group(5), match.group(4) or match.group(6), intent)
         _add(intent, Condition("price", "between", min(low, high), max(low, high)))
     for words, strict, inclusive in ((_BELOW, "<", "<="), (_ABOVE, ">", ">=")):
         while match := q.take(rf"{lead}({words}) {_MONEY}(?! (?:products|items|failures|images|runs))"):
             op = inclusive if match.group(1) in _INCLUSIVE else strict
-            _add(intent, Condition("price", op, _money(match.group(2), match.group(3), intent)))
+            _add(intent, Condition("price", op, _money(match.group(3), match.group(2) or match.group(4), intent)))
 
 
 def _take_availability(q: QuestionText, intent: Intent) -> None:

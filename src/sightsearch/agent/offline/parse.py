@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sightsearch.agent.offline.filters import take_conditions
 from sightsearch.agent.offline.intent import CannotAnswer, Condition, Intent
 from sightsearch.agent.offline.text import WORD_NUMBER, QuestionText, word_number
@@ -29,7 +31,7 @@ _MEASURES = (("avg", r"average|mean|avg|typical"), ("min", r"minimum|min|lowest|
 def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
     """The intent of ``question``; raises ``CannotAnswer`` for writes, secrets or any word it did not understand."""
     q = QuestionText(question)
-    if q.has(_WRITES):
+    if re.search(rf"\b(?:{_WRITES})\b", re.sub(r"'[^']*'|\"[^\"]*\"", " ", q.text)):  # quoted words are data
         raise CannotAnswer("I only read the product data: I do not change, delete or reveal anything else")
     intent = Intent()
     _take_change(q, intent)  # before the conditions: "went out of stock" is a change, not a stock filter
@@ -51,8 +53,7 @@ def _take_change(q: QuestionText, intent: Intent) -> None:
                         r"went up in price|prices? (?:went|go|gone) up|increased (?:in |their |its )?price"),
                ("price", r"price changes?|changed (?:in |their |its )?prices?|prices? (?:changed|changes)|"
                          r"changes? (?:in|of) price|price history|repriced"),
-               ("out_of_stock", r"(?:went|go|gone|going|ran|run|became|become) (?:out of stock|unavailable)|"
-                                r"sold out"),
+               ("out_of_stock", r"(?:went|go|gone|going|ran|became|become) (?:out of stock|unavailable)"),
                ("in_stock", r"(?:came |come |are |is )?back in stock|restocked"),
                ("stock", r"(?:stock|availability) changes?|changed (?:their |its )?(?:stock|availability)"))
     for change, pattern in changes:
@@ -80,21 +81,25 @@ def _take_subject(q: QuestionText, intent: Intent) -> None:
 def _take_shape(q: QuestionText, intent: Intent) -> None:
     """Measure, grouping, order and limit."""
     _take_group(q, intent)
-    counting = q.take(r"how many|number of|count of|count|total number of|how much")
-    if counting:
+    if match := q.take(rf"(?:how many|number of|count of|count) (?:different |distinct )?({_DIMENSION_WORDS})"):
+        intent.measure, intent.target = "count_distinct", _DIMENSIONS[match.group(1)]
+    elif q.take(r"how many|total number of|number of|count of|count|how much"):
         intent.measure = "count"
     if intent.measure == "list" and (match := q.take(r"(which|what|list(?: all)?(?: the)?|distinct|show) "
                                                      rf"({_DIMENSION_WORDS})")):
         intent.measure, intent.target = "distinct", _DIMENSIONS[match.group(2)]
-    elif intent.measure == "count" and (match := q.take(rf"(?:different |distinct )?({_DIMENSION_WORDS})")):
-        intent.measure, intent.target = "count_distinct", _DIMENSIONS[match.group(1)]
+    _take_price_rank(q, intent)
     for measure, words in _MEASURES:
         if match := q.take(rf"(?:the )?(?:{words}) ({_TARGET_WORDS})"):
             intent.measure, intent.target = measure, _TARGETS[match.group(1)]
             break
+    if intent.measure == "list" and (match := q.take(rf"({_DIMENSION_WORDS})")):
+        intent.measure, intent.target = "distinct", _DIMENSIONS[match.group(1)]  # "what are the failure reasons"
     if q.take(r"how long(?: (?:did|does|do|has|have))?") and q.take(r"take|took|lasted|taken"):
         intent.subject, intent.target = "runs", "seconds"
     _take_order(q, intent)
+    if intent.measure == "list" and intent.order:
+        q.take(_TARGET_WORDS)  # "the duration of the latest run": the listed row shows it
     if intent.measure in ("avg", "min", "max", "sum") and intent.target is None:
         raise CannotAnswer(f"{intent.measure} of what? name a column such as price; " + SUGGEST_MODEL)
 
@@ -120,6 +125,12 @@ def _take_group(q: QuestionText, intent: Intent) -> None:
                 intent.measure = "avg"
             if target := q.take(_TARGET_WORDS):
                 intent.target = _TARGETS[target.group(0)]
+
+
+def _take_price_rank(q: QuestionText, intent: Intent) -> None:
+    """"which item has the lowest price": the item, not the price."""
+    if match := q.take(r"(?:has|have|with) the (lowest|highest|smallest|largest|biggest) (?:price|cost)"):
+        intent.order, intent.limit = ("price", match.group(1) not in ("lowest", "smallest")), 1
 
 
 def _take_order(q: QuestionText, intent: Intent) -> None:

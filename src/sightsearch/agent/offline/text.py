@@ -17,7 +17,8 @@ please currently now store database db catalog catalogue shop data have has had 
 whose who their its it they them with some one ones kind sort sorts total overall exactly just only
 than then so also much many number count across among within per priced price prices cost costs costing
 sell sells sold selling offered offer available listed currently right see know want would like could can
-items item products product goods things listings entries stock
+items item products product goods things listings entries stock what's whats where's there's let's
+carry been ever recorded stored downloaded crawled fetched saved in-store got overall value values
 """.split())
 
 
@@ -32,13 +33,14 @@ class QuestionText:
     def __init__(self, question: str) -> None:
         text = question.lower().replace("’", "'").replace("“", '"').replace("”", '"')
         self.raw = text
-        self.text = " " + re.sub(r"[?!,;()]", " ", text) + " "
+        self.text = " " + re.sub(r"\s+", " ", re.sub(r"[?!,;()]", " ", text)).strip(" .") + " "
 
     def take(self, pattern: str) -> re.Match[str] | None:
         """The first match of ``pattern`` (whole words), removed from the text; None when absent."""
         match = re.search(rf"(?<![\w.:-])(?:{pattern})(?![\w:-])", self.text)
         if match is not None:
-            self.text = self.text[: match.start()] + " " * (match.end() - match.start()) + self.text[match.end():]
+            # One space for the whole match: words around a consumed phrase become neighbours ("average [image] width").
+            self.text = re.sub(r"\s+", " ", self.text[: match.start()] + " " + self.text[match.end():])
         return match
 
     def has(self, pattern: str) -> bool:
