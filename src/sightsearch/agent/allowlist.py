@@ -36,7 +36,8 @@ ALLOWED_FUNCTIONS: tuple[type[exp.Func], ...] = (
     exp.Coalesce, exp.Nullif, exp.Greatest, exp.Least, exp.Cast, exp.TryCast,
     # dates and times
     exp.CurrentDate, exp.CurrentTimestamp, exp.CurrentTime, exp.Extract, exp.TimestampTrunc, exp.DateTrunc,
-    exp.Date, exp.TimeToStr, exp.StrToTime, exp.DateDiff, exp.DateAdd, exp.DateSub,
+    exp.Date, exp.TimeToStr, exp.StrToTime, exp.DateDiff, exp.DateAdd, exp.DateSub, exp.TsOrDsToTimestamp,
+    exp.TsOrDsToDate, exp.TimeStrToTime,
 )
 
 # Functions sqlglot leaves anonymous in these dialects; only plain, side-effect-free ones.

@@ -79,7 +79,7 @@ def _translate(err: Exception, timeout_ms: int) -> Exception:
     state = getattr(err, "sqlstate", None) or ""
     message = (str(err).splitlines() or ["error"])[0]
     if state == "57014":
-        return QueryTimedOut(f"the query ran past the {timeout_ms / 1000:g} s limit and was stopped")
+        return QueryTimedOut(f"the query ran past the time limit ({timeout_ms / 1000:g} s) and was stopped")
     if state in _REFUSED_STATES or state.startswith("42P18") or "multiple commands" in message:
         return QueryRefused(f"the database refused it: {message}")
     return QueryFailed(f"the database could not run the query: {message}")

@@ -81,7 +81,7 @@ class SqliteReader(ReadOnlyExecutor):
 def _translate(err: sqlite3.Error, late: bool, timeout: float) -> Exception:
     message = str(err)
     if late or "interrupted" in message:
-        return QueryTimedOut(f"the query ran past the {timeout:g} s limit and was stopped")
+        return QueryTimedOut(f"the query ran past the time limit ({timeout:g} s) and was stopped")
     # A syntax error is a refusal too: the SQL was wrapped as a subquery, so only one SELECT parses.
     if any(sign in message for sign in _REFUSAL_SIGNS):
         return QueryRefused(f"the database refused it: {message}")

@@ -43,16 +43,24 @@ def _refuse(reason: str) -> None:
     raise typer.Exit(REFUSED_EXIT)
 
 
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
 @app.command()
 def sql(query: Annotated[str, typer.Argument(help="One SELECT over the product tables.")], as_json: AsJson = False) -> None:
     """Run one read-only query through the guard. A refused query prints the reason and exits with status 2."""
-    from sightsearch.agent import QueryRefused
+    from sightsearch.agent import QueryFailed, QueryRefused
 
     service = _service()
     try:
         answer = service.run_sql(query)
     except QueryRefused as err:
         _refuse(err.reason)
+        return
+    except QueryFailed as err:
+        _fail(str(err))
         return
     finally:
         service.close()
@@ -72,7 +80,7 @@ def ask(
 ) -> None:
     """Ask in plain language: question -> SQL -> guard -> rows -> a short answer (offline parser unless
     SIGHTSEARCH_LLM_MODEL names a model)."""
-    from sightsearch.agent import QueryRefused
+    from sightsearch.agent import QueryFailed, QueryRefused
 
     service = _service()
     try:
@@ -85,6 +93,9 @@ def ask(
             answer = service.ask(question)
         except QueryRefused as err:
             _refuse(err.reason)
+            return
+        except QueryFailed as err:
+            _fail(str(err))
             return
     finally:
         service.close()
