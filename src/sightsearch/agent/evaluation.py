@@ -90,7 +90,7 @@ def _run(service: QueryService, sql: str) -> QueryResult:
 
 
 def _predict(service: QueryService, question: str) -> str | None:
-    if service.settings.llm_model:
+    if service.uses_model:
         return service.ask(question).sql
     from sightsearch.agent.offline import CannotAnswer, sql_for_question
 
@@ -121,7 +121,7 @@ def evaluate_case(service: QueryService, case: dict[str, Any]) -> CaseResult:
 
 def evaluate_file(service: QueryService, path: Path) -> EvalReport:
     """Score every question of ``path`` on ``service``'s store."""
-    engine = f"llm:{service.settings.llm_model}" if service.settings.llm_model else "offline"
+    engine = f"llm:{service.settings.llm_model or 'given model'}" if service.uses_model else "offline"
     report = EvalReport(engine=engine, dialect=service.dialect)
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():

@@ -49,8 +49,8 @@ class QueryService:
 
     VOCABULARY_TTL = 60.0
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine, self.settings = engine, settings
+    def __init__(self, engine: Engine, settings: Settings, *, chat_model: Any = None) -> None:
+        self.engine, self.settings, self.chat_model = engine, settings, chat_model
         self.dialect = engine.dialect.name
         self._executor: ReadOnlyExecutor | None = None
         self._lock = threading.Lock()
@@ -80,12 +80,17 @@ class QueryService:
             self._vocabulary = cached
         return cached[1]
 
+    @property
+    def uses_model(self) -> bool:
+        """Whether questions go to a chat model (given, or named by ``llm_model``) rather than offline."""
+        return self.chat_model is not None or bool(self.settings.llm_model)
+
     def ask(self, question: str) -> Answer:
-        """Answer ``question`` with the configured model, or offline when none is configured."""
-        if self.settings.llm_model:
+        """Answer ``question`` with the chat model, or offline when none is configured."""
+        if self.uses_model:
             from sightsearch.agent.llm import ask_model
 
-            return ask_model(self, question)
+            return ask_model(self, question, model=self.chat_model)
         from sightsearch.agent.offline import answer_offline
 
         return answer_offline(self, question)
