@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8765
-EXTRAS ?= export,postgres,kafka,browser,api,distributed,dev
+EXTRAS ?= export,postgres,kafka,browser,api,distributed,agent,dev
 
 .PHONY: install demo test bench system-deps clean
 # The web console (console/) is built into the Python package when Node is present; the API works without it.
