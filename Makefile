@@ -3,9 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8765
-EXTRAS ?= export,postgres,kafka,browser,api,distributed,dev
+EXTRAS ?= export,postgres,kafka,browser,api,distributed,agent,dev
 
 .PHONY: install demo test bench system-deps clean
+# The web console (console/) is built into the Python package when Node is present; the API works without it.
+CONSOLE_BUILD := src/sightsearch/api/console_dist/index.html
+CONSOLE_DEPS := console/node_modules/.package-lock.json
+CONSOLE_SOURCES := $(shell find console/src console/public -type f 2>/dev/null) console/index.html console/vite.config.ts
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +17,15 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed $(CONSOLE_BUILD)
+
+$(CONSOLE_DEPS): console/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd console && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the web console is not built (install Node 20 to get it at /)"; fi
+
+$(CONSOLE_BUILD): $(CONSOLE_DEPS) $(CONSOLE_SOURCES)
+	@if command -v npm >/dev/null 2>&1; then cd console && npm run --silent build; fi
 
 # Debian packages the tests start on 127.0.0.1 (installed only when missing; needs root or sudo).
 system-deps:
@@ -36,3 +48,4 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache sightsearch.db sightsearch.db-wal sightsearch.db-shm .sightsearch
+	rm -rf console/node_modules console/test-results src/sightsearch/api/console_dist

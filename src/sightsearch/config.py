@@ -143,6 +143,16 @@ def flower_credential_problem(user: str | None, password: str | None) -> str | N
         if len(password) < FLOWER_MIN_PASSWORD_LENGTH:
             return f"SIGHTSEARCH_FLOWER_PASSWORD must be at least {FLOWER_MIN_PASSWORD_LENGTH} characters long"
     return None
+    # Ask the database (`sightsearch sql` / `ask`, /api/v1/sql and /api/v1/ask): the guard, the read-only role, the model
+    llm_model: str | None = Field(None, description="Chat model for `ask` as provider:model (e.g. openai:gpt-4o-mini, needs the agent extra); unset: the offline question parser.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL of the model server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1.")
+    llm_api_key: str | None = Field(None, repr=False, description="API key of the model server (kept out of reprs and logs).")
+    agent_max_tool_calls: int = Field(8, ge=1, le=50, description="Tool calls the model may make for one question before it is stopped.")
+    query_timeout: float = Field(5.0, gt=0, le=300, description="Seconds one read-only query may run before the database stops it.")
+    query_max_rows: int = Field(200, ge=1, le=10_000, description="Rows a query returns at most (a LIMIT is injected or capped); the model sees fewer.")
+    query_role: str = Field("sightsearch_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="PostgreSQL login role the queries run as; `sightsearch db upgrade` creates it with SELECT on the allowlisted tables only.")
+    query_role_password: str | None = Field(None, repr=False, description="Password of the read-only role; required to query a PostgreSQL store.")
+    ask_rate_limit: int = Field(30, ge=1, description="Questions and queries one API key (or client address without a key) may send per minute.")
 
 
 @lru_cache(maxsize=1)
