@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python bench/browser.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/distributed.py
+	$(BIN)/python bench/agent.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache sightsearch.db sightsearch.db-wal sightsearch.db-shm .sightsearch

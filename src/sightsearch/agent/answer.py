@@ -9,6 +9,8 @@ _SHOWN = 5
 
 def _cell(value: object) -> str:
     shown = json_value(value)
+    if isinstance(shown, float):
+        return f"{shown:,.2f}".rstrip("0").rstrip(".") if abs(shown) >= 0.01 else f"{shown:g}"
     return "none" if shown is None else str(shown)
 
 

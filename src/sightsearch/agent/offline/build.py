@@ -136,8 +136,8 @@ def _measure(intent: Intent, columns: dict[str, str]) -> exp.Expression:
     target = intent.target or _DEFAULT_TARGET[intent.subject]
     if target is None:
         raise CannotAnswer(f"{intent.measure} of what? {intent.subject} have no price")
-    value = _AGGREGATES[intent.measure](this=_column(columns, target, intent))
-    return exp.Round(this=value, decimals=exp.Literal.number(2)) if intent.measure == "avg" else value
+    # No ROUND here: the answer rounds for display, the rows keep the exact value.
+    return _AGGREGATES[intent.measure](this=_column(columns, target, intent))
 
 
 def _order(query: exp.Select, intent: Intent, columns: dict[str, str], group: exp.Column | None) -> exp.Select:
