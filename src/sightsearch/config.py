@@ -110,6 +110,19 @@ class Settings(BaseSettings):
     alert_stall_minutes: float = Field(10.0, gt=0, description="Alert when an unfinished run published no event for this many minutes.")
     alert_webhook_url: str | None = Field(None, description="POST every new alert as JSON to this URL (optional).")
 
+    # Deployment: production refuses placeholder or empty secrets (docker-compose.yml sets production)
+    environment: str = Field("development", pattern="^(development|production)$", description="development, or production: then empty or placeholder secrets (Flower password, passwords in the store, broker and Redis URLs) stop the process.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        # A stack started from a copied .env.example would run with passwords printed in the repository.
+        from sightsearch.secret_checks import unsafe_secrets
+
+        if self.environment == "production" and (unsafe := unsafe_secrets(self)):
+            raise ValueError(f"environment=production with empty or placeholder secrets: {', '.join(unsafe)}; "
+                             "set real ones in .env (openssl rand -hex 32)")
+        return self
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
