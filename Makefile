@@ -42,7 +42,7 @@ $(DEPLOY_TOOLS): $(BIN)/.installed pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[deploy]"
 	touch $@
 
-deploy-check: install $(DEPLOY_TOOLS)
+deploy-check: install $(DEPLOY_TOOLS) airflow
 	@bash deploy/scripts/check-deps.sh
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/deploy
 
@@ -53,6 +53,7 @@ $(AIRFLOW_VENV)/.installed: airflow/requirements.txt pyproject.toml
 	test -x $(AIRFLOW_VENV)/bin/python || $(PYTHON) -m venv $(AIRFLOW_VENV)
 	$(AIRFLOW_VENV)/bin/python -m pip install -q --upgrade pip
 	$(AIRFLOW_VENV)/bin/python -m pip install -q -r airflow/requirements.txt
+	$(AIRFLOW_VENV)/bin/python -m pip install -q --no-deps -e .
 	touch $@
 
 airflow: $(AIRFLOW_VENV)/.installed
