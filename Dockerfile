@@ -3,9 +3,10 @@
 #   docker build -t sightsearch .            docker run --rm sightsearch --help
 # Base images are pinned to a patch release; pin them by digest too when your registry mirror allows it.
 
-# --- Stage 1: the console (React + Vite), built with Node; only its static files reach the runtime image.
+# --- Stage 1: the console (React + Vite), built with Node. Vite writes it into the Python package
+# (src/sightsearch/api/console_dist, served at / by the API); only those static files reach the runtime image.
 FROM node:22.12.0-bookworm-slim AS console
-WORKDIR /console
+WORKDIR /build/console
 COPY console/package.json console/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY console/ ./
@@ -18,6 +19,7 @@ RUN python -m venv /opt/venv
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src/ src/
+COPY --from=console /build/src/sightsearch/api/console_dist src/sightsearch/api/console_dist
 RUN /opt/venv/bin/pip install ".[postgres,kafka,browser,api,distributed,export]"
 
 # --- Stage 3: the runtime. Chromium and its driver come from Debian (the render worker); never downloaded at run time.
@@ -28,9 +30,9 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends chromium chromium-driver curl tini \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 sightsearch \
-    && useradd --system --uid 10001 --gid sightsearch --home-dir /var/lib/sightsearch --create-home sightsearch
+    && useradd --system --uid 10001 --gid sightsearch --home-dir /var/lib/sightsearch --create-home sightsearch \
+    && install -d -o 10001 -g 10001 /var/lib/sightsearch/state
 COPY --from=python-build /opt/venv /opt/venv
-COPY --from=console /console/dist /opt/sightsearch/console
 COPY deploy/healthcheck.py /opt/sightsearch/healthcheck.py
 ENV PATH="/opt/venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \

@@ -38,7 +38,9 @@ def test_node_builds_the_console_and_only_its_output_reaches_the_runtime() -> No
     assert "npm ci" in stage("console") and "npm run build" in stage("console")
     runtime = stage("runtime")
     assert runtime.startswith("FROM python:") and "-slim" in runtime.splitlines()[0]
-    assert "COPY --from=console /console/dist " in runtime
+    # Vite builds into the Python package, which the python-build stage installs with it
+    assert "COPY --from=console /build/src/sightsearch/api/console_dist src/sightsearch/api/console_dist" in \
+        stage("python-build")
     assert "node" not in runtime.split("\n", 1)[1].lower().replace("nodes", "")
 
 
