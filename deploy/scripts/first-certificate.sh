@@ -14,9 +14,8 @@ compose=(docker compose -f docker-compose.yml -f docker-compose.prod.yml)
 live="/etc/letsencrypt/live/${DOMAIN}"
 
 echo "placeholder certificate for ${DOMAIN}"
-"${compose[@]}" run --rm --no-deps --entrypoint sh certbot -c "mkdir -p '${live}' && \
-  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj '/CN=${DOMAIN}' \
-  -keyout '${live}/privkey.pem' -out '${live}/fullchain.pem'"
+"${compose[@]}" run --rm --no-deps --entrypoint python3 certbot \
+  /opt/sightsearch-certbot/placeholder_certificate.py "${DOMAIN}"
 
 echo "starting the stack with the placeholder"
 "${compose[@]}" up -d nginx

@@ -59,7 +59,7 @@ def compose_config(env: str, env_file: Path) -> subprocess.CompletedProcess[str]
 @pytest.fixture(scope="module", params=COMPOSE_ENVS)
 def resolved(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
     """(env, the resolved compose model) for dev and prod, from a filled-in copy of .env.example."""
-    env_file = example_env(tmp_path_factory.mktemp("env"))
+    env_file = example_env(tmp_path_factory.mktemp("env"), SIGHTSEARCH_TAG="0123abc")
     result = compose_config(request.param, env_file)
     assert result.returncode == 0, result.stderr
     return request.param, yaml.safe_load(result.stdout)

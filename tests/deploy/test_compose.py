@@ -168,4 +168,4 @@ def _prod() -> dict[str, Any]:
 
 
 def _dev() -> dict[str, Any]:
-    return _resolved("dev")
+    return _resolved("dev", SIGHTSEARCH_TAG="0123abc")

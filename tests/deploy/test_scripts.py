@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import py_compile
+import sys
 
 from tests.deploy.conftest import ROOT, run, tool
 
@@ -28,3 +29,14 @@ def test_deploy_refuses_a_malformed_tag(tmp_path) -> None:
     (tmp_path / ".env").write_text("SIGHTSEARCH_TAG=latest\n")
     result = run(["bash", str(script), "abc; rm -rf /"])
     assert result.returncode == 1 and "bad image tag" in result.stderr
+
+
+def test_placeholder_certificate_is_fresh_for_a_day_only(tmp_path, monkeypatch) -> None:
+    certbot = ROOT / "deploy" / "certbot"
+    made = run([sys.executable, str(certbot / "placeholder_certificate.py"), "example.test", "--live", str(tmp_path)])
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "example.test" / "privkey.pem").exists()
+    monkeypatch.setenv("DOMAIN", "example.test")
+    fresh = [sys.executable, str(certbot / "certificate_fresh.py"), "--live", str(tmp_path)]
+    assert run([*fresh, "--days", "0.5"]).returncode == 0
+    assert run([*fresh, "--days", "14"]).returncode == 1  # what makes the certbot service unhealthy
