@@ -123,6 +123,28 @@ class Settings(BaseSettings):
 
     # API request guard (issue 12): which Host names the API answers to
     api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: the loopback names on a loopback bind, and `serve` refuses a non-loopback bind.')
+    # Ask the database (`sightsearch sql` / `ask`, /api/v1/sql and /api/v1/ask): the guard, the read-only role, the model
+    llm_model: str | None = Field(None, description="Chat model for `ask` as provider:model (e.g. openai:gpt-4o-mini, needs the agent extra); unset: the offline question parser.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL of the model server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1.")
+    llm_api_key: str | None = Field(None, repr=False, description="API key of the model server (kept out of reprs and logs).")
+    agent_max_tool_calls: int = Field(8, ge=1, le=50, description="Tool calls the model may make for one question before it is stopped.")
+    query_timeout: float = Field(5.0, gt=0, le=300, description="Seconds one read-only query may run before the database stops it.")
+    query_max_rows: int = Field(200, ge=1, le=10_000, description="Rows a query returns at most (a LIMIT is injected or capped); the model sees fewer.")
+    query_role: str = Field("sightsearch_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="PostgreSQL login role the queries run as; `sightsearch db upgrade` creates it with SELECT on the allowlisted tables only.")
+    query_role_password: str | None = Field(None, repr=False, description="Password of the read-only role; required to query a PostgreSQL store.")
+    ask_rate_limit: int = Field(30, ge=1, description="Questions and queries one API key (or client address without a key) may send per minute.")
+    # Deployment: production refuses placeholder or empty secrets (docker-compose.yml sets production)
+    environment: str = Field("development", pattern="^(development|production)$", description="development, or production: then empty or placeholder secrets (Flower password, passwords in the store, broker and Redis URLs) stop the process.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        # A stack started from a copied .env.example would run with passwords printed in the repository.
+        from sightsearch.secret_checks import unsafe_secrets
+
+        if self.environment == "production" and (unsafe := unsafe_secrets(self)):
+            raise ValueError(f"environment=production with empty or placeholder secrets: {', '.join(unsafe)}; "
+                             "set real ones in .env (openssl rand -hex 32)")
+        return self
 
 
 FLOWER_MIN_PASSWORD_LENGTH = 12
@@ -143,16 +165,6 @@ def flower_credential_problem(user: str | None, password: str | None) -> str | N
         if len(password) < FLOWER_MIN_PASSWORD_LENGTH:
             return f"SIGHTSEARCH_FLOWER_PASSWORD must be at least {FLOWER_MIN_PASSWORD_LENGTH} characters long"
     return None
-    # Ask the database (`sightsearch sql` / `ask`, /api/v1/sql and /api/v1/ask): the guard, the read-only role, the model
-    llm_model: str | None = Field(None, description="Chat model for `ask` as provider:model (e.g. openai:gpt-4o-mini, needs the agent extra); unset: the offline question parser.")
-    llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL of the model server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1.")
-    llm_api_key: str | None = Field(None, repr=False, description="API key of the model server (kept out of reprs and logs).")
-    agent_max_tool_calls: int = Field(8, ge=1, le=50, description="Tool calls the model may make for one question before it is stopped.")
-    query_timeout: float = Field(5.0, gt=0, le=300, description="Seconds one read-only query may run before the database stops it.")
-    query_max_rows: int = Field(200, ge=1, le=10_000, description="Rows a query returns at most (a LIMIT is injected or capped); the model sees fewer.")
-    query_role: str = Field("sightsearch_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="PostgreSQL login role the queries run as; `sightsearch db upgrade` creates it with SELECT on the allowlisted tables only.")
-    query_role_password: str | None = Field(None, repr=False, description="Password of the read-only role; required to query a PostgreSQL store.")
-    ask_rate_limit: int = Field(30, ge=1, description="Questions and queries one API key (or client address without a key) may send per minute.")
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,221 @@
+"""The four steps of the Airflow DAG ``sightsearch_ingestion_pipeline``, over the project's own stage code.
+
+scrape -> process_images -> validate -> store. Each step reads the batches the previous one staged in the store
+(``staged_batches``) and returns a small reference (``BatchesRef``: run id, stage, counts) for the next one, never
+the records, so XComs stay tiny. Every step is idempotent: a retried step first deletes what it staged before.
+This is the only module the DAG calls, so only it follows changes to the crawler, the records or the stages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TypedDict
+
+from sqlalchemy import Engine, select
+
+from sightsearch.config import Settings, get_settings
+from sightsearch.orchestration.staging import clear_stage, read_batches, stage_batch
+
+__all__ = ["BatchesRef", "orchestrated_run_id", "process_images", "scrape", "store", "validate"]
+
+EXTRACTED, IMAGED, VALIDATED = "extracted", "imaged", "validated"
+
+
+class BatchesRef(TypedDict):
+    """What one step hands the next: where its batches are, and how many."""
+
+    run_id: str
+    stage: str
+    batches: int
+    records: int
+
+
+def orchestrated_run_id(dag_id: str, dag_run_id: str) -> str:
+    """A crawl-run id (32 hex) fixed by the orchestrator's run, so a retried task works on the same run."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"airflow:{dag_id}:{dag_run_id}").hex
+
+
+def _engine(settings: Settings) -> Engine:
+    from sightsearch.storage.db import get_engine, upgrade_schema
+
+    engine = get_engine(settings.database_url)
+    upgrade_schema(engine)
+    return engine
+
+
+def scrape(run_id: str, seeds: list[str], max_pages: int, settings: Settings | None = None) -> BatchesRef:
+    """Crawl ``seeds`` (at most ``max_pages`` pages), extract products, stage them in batches of ``batch_size``."""
+    settings = settings or get_settings()
+    if not seeds or not all(isinstance(s, str) and s.startswith(("http://", "https://")) for s in seeds):
+        raise ValueError(f"seeds must be a non-empty list of http(s) URLs, got {seeds!r}")
+    engine = _engine(settings)
+    clear_stage(engine, run_id)
+    _start_run(engine, run_id, seeds)
+    counts = asyncio.run(_crawl(settings, engine, run_id, seeds, max_pages))
+    _update_run(engine, run_id, counts)
+    if not counts["pages_fetched"]:
+        # Every seed failed (site down, DNS, blocked): fail the task so the orchestrator retries with back-off.
+        raise ConnectionError(f"no page could be fetched from {seeds} (see the fetch dead letters of run {run_id})")
+    return BatchesRef(run_id=run_id, stage=EXTRACTED, batches=counts["batches"], records=counts["products_found"])
+
+
+async def _crawl(settings: Settings, engine: Engine, run_id: str, seeds: list[str], max_pages: int) -> Counter[str]:
+    from sightsearch.crawl import Crawler, MemoryFrontier
+    from sightsearch.events import create_event_bus
+    from sightsearch.runner import page_fetcher, page_record
+    from sightsearch.storage.db import session_scope
+    from sightsearch.storage.deadletters import add_dead_letters
+
+    counts: Counter[str] = Counter()
+    batch: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if batch:
+            stage_batch(engine, run_id, EXTRACTED, counts["batches"], batch)
+            counts["batches"] += 1
+            batch.clear()
+
+    async def on_page(page: Any, request: Any) -> None:
+        if "html" in page.content_type and (record := await asyncio.to_thread(page_record, page, None, run_id)):
+            counts["products_found"] += 1
+            batch.append(record)
+            if len(batch) >= settings.batch_size:
+                await asyncio.to_thread(flush)
+
+    async def on_failure(request: Any, error: Exception) -> None:
+        def write() -> None:
+            with session_scope(engine) as session:
+                add_dead_letters(session, run_id, [("fetch", str(error) or type(error).__name__, {"url": request.url})])
+        counts["pages_dead_lettered"] += 1
+        await asyncio.to_thread(write)
+
+    bus = create_event_bus(settings, engine)
+    try:
+        async with page_fetcher(settings, None) as fetcher:
+            stats = await Crawler(settings, fetcher, MemoryFrontier(), bus, run_id).run(
+                seeds, on_page, max_pages=max_pages, on_failure=on_failure)
+        await asyncio.to_thread(flush)
+    finally:
+        bus.close()
+    counts.update(pages_fetched=stats.pages_fetched, pages_failed=stats.pages_failed)
+    return counts
+
+
+def process_images(ref: BatchesRef, settings: Settings | None = None) -> BatchesRef:
+    """Download and fingerprint the images of the staged records that the store does not know yet."""
+    settings = settings or get_settings()
+    engine = _engine(settings)
+    clear_stage(engine, ref["run_id"], IMAGED)
+    batches = 0
+    for batch, _ in read_batches(engine, ref["run_id"], ref["stage"]):
+        facts = asyncio.run(_image_facts(settings, engine, batch)) if settings.download_images else {}
+        stage_batch(engine, ref["run_id"], IMAGED, batches, batch, facts)
+        batches += 1
+    return BatchesRef(run_id=ref["run_id"], stage=IMAGED, batches=batches, records=ref["records"])
+
+
+async def _image_facts(settings: Settings, engine: Engine, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    from sightsearch.images import ImageDownloader
+    from sightsearch.runner import image_facts
+    from sightsearch.storage.db import session_scope
+    from sightsearch.storage.models import ImageRecord
+
+    urls = sorted({url.strip() for record in batch for url in record.get("images") or [] if isinstance(url, str)})
+    with session_scope(engine) as session:
+        known = set(session.scalars(select(ImageRecord.url).where(ImageRecord.url.in_(urls)))) if urls else set()
+    async with ImageDownloader(settings) as downloader:
+        return image_facts(await downloader.download_many([u for u in urls if u not in known]))
+
+
+def validate(ref: BatchesRef, settings: Settings | None = None) -> BatchesRef:
+    """Cleanse, transform and validate each staged batch; rejects go to the dead letters with the stage and reason."""
+    from sightsearch.etl.cleanse import cleanse
+    from sightsearch.etl.contract import StageContext
+    from sightsearch.etl.transform import transform
+    from sightsearch.etl.validate import validate as validate_stage
+    from sightsearch.storage.db import session_scope
+    from sightsearch.storage.deadletters import add_dead_letters
+
+    settings = settings or get_settings()
+    engine = _engine(settings)
+    clear_stage(engine, ref["run_id"], VALIDATED)
+    ctx, batches, kept = StageContext(ref["run_id"]), 0, 0
+    for records, facts in read_batches(engine, ref["run_id"], ref["stage"]):
+        rejects = []
+        for stage in (cleanse, transform, validate_stage):
+            result = stage(records, ctx)
+            records, rejects = result.records, rejects + result.rejects
+        with session_scope(engine) as session:
+            add_dead_letters(session, ref["run_id"], ((r.stage, r.reason, r.record) for r in rejects))
+        stage_batch(engine, ref["run_id"], VALIDATED, batches, records, facts)
+        batches, kept = batches + 1, kept + len(records)
+    return BatchesRef(run_id=ref["run_id"], stage=VALIDATED, batches=batches, records=kept)
+
+
+def store(ref: BatchesRef, settings: Settings | None = None) -> dict[str, int]:
+    """Enrich and load each validated batch (idempotent upserts), finish the run, drop its staged batches."""
+    from sightsearch.etl.pipeline import EtlPipeline, publish_backlog
+    from sightsearch.events import create_event_bus
+
+    settings = settings or get_settings()
+    engine = _engine(settings)
+    counts: Counter[str] = Counter()
+    bus = create_event_bus(settings, engine)
+    try:
+        for records, facts in read_batches(engine, ref["run_id"], ref["stage"]):
+            async def staged_facts(urls: list[str], facts: Mapping[str, Any] = facts) -> Mapping[str, Any]:
+                return {url: facts[url] for url in urls if url in facts}
+
+            pipeline = EtlPipeline(engine, bus, ref["run_id"], fetch_images=staged_facts,
+                                   load_retries=settings.load_retries,
+                                   load_backoff=(settings.backoff_base, settings.backoff_max))
+            counts.update(asyncio.run(pipeline.process(records, start="enrich")).counts)
+        publish_backlog(engine, bus, ref["run_id"])
+    finally:
+        bus.close()
+    _finish_run(engine, settings, ref["run_id"], counts)
+    clear_stage(engine, ref["run_id"])
+    return {k: int(v) for k, v in sorted(counts.items()) if v}
+
+
+def _start_run(engine: Engine, run_id: str, seeds: list[str]) -> None:
+    from sightsearch.storage.db import session_scope
+    from sightsearch.storage.models import CrawlRun
+
+    with session_scope(engine) as session:
+        run = session.get(CrawlRun, run_id) or CrawlRun(id=run_id)
+        run.seeds, run.status, run.mode, run.counts = seeds, "running", "airflow", {}
+        session.merge(run)
+
+
+def _update_run(engine: Engine, run_id: str, counts: Mapping[str, int]) -> None:
+    from sightsearch.storage.db import session_scope
+    from sightsearch.storage.models import CrawlRun
+
+    with session_scope(engine) as session:
+        run = session.get(CrawlRun, run_id)
+        assert run is not None
+        run.counts = {**run.counts, **{k: int(v) for k, v in counts.items() if v}}
+
+
+def _finish_run(engine: Engine, settings: Settings, run_id: str, counts: Counter[str]) -> None:
+    from sightsearch.storage.db import session_scope
+    from sightsearch.storage.imagegroups import regroup_images
+    from sightsearch.storage.models import CrawlRun
+
+    _update_run(engine, run_id, counts)
+    with session_scope(engine) as session:
+        run = session.get(CrawlRun, run_id)
+        assert run is not None
+        run.counts = {**run.counts, "image_groups": regroup_images(session, settings.near_duplicate_distance)}
+        run.status, run.finished_at = "finished", datetime.now(UTC)
+        run.seconds = round((run.finished_at - _aware(run.started_at)).total_seconds(), 3)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite returns naive UTC times
+
