@@ -31,9 +31,11 @@ class RunSummary:
 
 
 def start_run(engine: Engine, bus: EventBus, run_id: str, seeds: list[str], *, mode: str, max_pages: int) -> None:
-    """Record a new run (status ``running``) and publish ``run.started``."""
+    """Record a run (status ``running``) and publish ``run.started``. Starting an id again (an orchestrator's
+    retried task) restarts that run instead of failing."""
     with session_scope(engine) as session:
-        session.add(CrawlRun(id=run_id, seeds=seeds, status="running", mode=mode))
+        session.merge(CrawlRun(id=run_id, seeds=seeds, status="running", mode=mode, counts={}, error=None,
+                               finished_at=None))
     bus.publish(RunStarted(run_id=run_id, seeds=seeds, max_pages=max_pages))
 
 

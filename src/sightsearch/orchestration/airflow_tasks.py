@@ -49,13 +49,20 @@ def _engine(settings: Settings) -> Engine:
 
 def scrape(run_id: str, seeds: list[str], max_pages: int, settings: Settings | None = None) -> BatchesRef:
     """Crawl ``seeds`` (at most ``max_pages`` pages), extract products, stage them in batches of ``batch_size``."""
+    from sightsearch.events import create_event_bus
+    from sightsearch.runs import start_run
+
     settings = settings or get_settings()
     if not seeds or not all(isinstance(s, str) and s.startswith(("http://", "https://")) for s in seeds):
         raise ValueError(f"seeds must be a non-empty list of http(s) URLs, got {seeds!r}")
     engine = _engine(settings)
     clear_stage(engine, run_id)
-    _start_run(engine, run_id, seeds)
-    counts = asyncio.run(_crawl(settings, engine, run_id, seeds, max_pages))
+    bus = create_event_bus(settings, engine)
+    try:
+        start_run(engine, bus, run_id, seeds, mode="airflow", max_pages=max_pages)
+        counts = asyncio.run(_crawl(settings, engine, bus, run_id, seeds, max_pages))
+    finally:
+        bus.close()
     _update_run(engine, run_id, counts)
     if not counts["pages_fetched"]:
         # Every seed failed (site down, DNS, blocked): fail the task so the orchestrator retries with back-off.
@@ -63,10 +70,13 @@ def scrape(run_id: str, seeds: list[str], max_pages: int, settings: Settings | N
     return BatchesRef(run_id=run_id, stage=EXTRACTED, batches=counts["batches"], records=counts["products_found"])
 
 
-async def _crawl(settings: Settings, engine: Engine, run_id: str, seeds: list[str], max_pages: int) -> Counter[str]:
-    from sightsearch.crawl import Crawler, MemoryFrontier
-    from sightsearch.events import create_event_bus
-    from sightsearch.runner import page_fetcher, page_record
+async def _crawl(settings: Settings, engine: Engine, bus: Any, run_id: str, seeds: list[str],
+                 max_pages: int) -> Counter[str]:
+    """The crawl's own page path (``crawl.page.PageHandler``); records are staged instead of loaded."""
+    from sightsearch.crawl import Crawler, MemoryFrontier, RobotsPolicy, robots_text_fetcher
+    from sightsearch.crawl.fetchers import build_fetcher
+    from sightsearch.crawl.page import PageHandler, PageOutcome
+    from sightsearch.crawl.politeness import LocalPoliteness
     from sightsearch.storage.db import session_scope
     from sightsearch.storage.deadletters import add_dead_letters
 
@@ -79,29 +89,25 @@ async def _crawl(settings: Settings, engine: Engine, run_id: str, seeds: list[st
             counts["batches"] += 1
             batch.clear()
 
-    async def on_page(page: Any, request: Any) -> None:
-        if "html" in page.content_type and (record := await asyncio.to_thread(page_record, page, None, run_id)):
-            counts["products_found"] += 1
-            batch.append(record)
+    def dead_letters(outcome: PageOutcome) -> None:
+        with session_scope(engine) as session:
+            add_dead_letters(session, run_id, outcome.dead_letters)
+
+    async def on_outcome(outcome: PageOutcome) -> None:
+        counts.update(outcome.counts)
+        if outcome.dead_letters:
+            await asyncio.to_thread(dead_letters, outcome)
+        if outcome.record is not None:
+            batch.append(outcome.record.to_payload())
             if len(batch) >= settings.batch_size:
                 await asyncio.to_thread(flush)
 
-    async def on_failure(request: Any, error: Exception) -> None:
-        def write() -> None:
-            with session_scope(engine) as session:
-                add_dead_letters(session, run_id, [("fetch", str(error) or type(error).__name__, {"url": request.url})])
-        counts["pages_dead_lettered"] += 1
-        await asyncio.to_thread(write)
-
-    bus = create_event_bus(settings, engine)
-    try:
-        async with page_fetcher(settings, None) as fetcher:
-            stats = await Crawler(settings, fetcher, MemoryFrontier(), bus, run_id).run(
-                seeds, on_page, max_pages=max_pages, on_failure=on_failure)
-        await asyncio.to_thread(flush)
-    finally:
-        bus.close()
-    counts.update(pages_fetched=stats.pages_fetched, pages_failed=stats.pages_failed)
+    async with build_fetcher(settings) as fetcher:
+        robots = RobotsPolicy(robots_text_fetcher(fetcher), settings.user_agent) if settings.respect_robots else None
+        handler = PageHandler(settings, run_id, fetcher, LocalPoliteness(settings), bus, robots=robots)
+        await Crawler(handler, MemoryFrontier(), concurrency=settings.concurrency).run(
+            seeds, on_outcome, max_pages=max_pages)
+    await asyncio.to_thread(flush)
     return counts
 
 
@@ -120,7 +126,7 @@ def process_images(ref: BatchesRef, settings: Settings | None = None) -> Batches
 
 async def _image_facts(settings: Settings, engine: Engine, batch: list[dict[str, Any]]) -> dict[str, Any]:
     from sightsearch.images import ImageDownloader
-    from sightsearch.runner import image_facts
+    from sightsearch.images.facts import download_facts
     from sightsearch.storage.db import session_scope
     from sightsearch.storage.models import ImageRecord
 
@@ -128,13 +134,14 @@ async def _image_facts(settings: Settings, engine: Engine, batch: list[dict[str,
     with session_scope(engine) as session:
         known = set(session.scalars(select(ImageRecord.url).where(ImageRecord.url.in_(urls)))) if urls else set()
     async with ImageDownloader(settings) as downloader:
-        return image_facts(await downloader.download_many([u for u in urls if u not in known]))
+        facts = await download_facts(downloader, [u for u in urls if u not in known])
+    return {url: fact.model_dump(mode="json") for url, fact in facts.items()}
 
 
 def validate(ref: BatchesRef, settings: Settings | None = None) -> BatchesRef:
     """Cleanse, transform and validate each staged batch; rejects go to the dead letters with the stage and reason."""
     from sightsearch.etl.cleanse import cleanse
-    from sightsearch.etl.contract import StageContext
+    from sightsearch.etl.contract import StageContext, parse_records
     from sightsearch.etl.transform import transform
     from sightsearch.etl.validate import validate as validate_stage
     from sightsearch.storage.db import session_scope
@@ -144,22 +151,23 @@ def validate(ref: BatchesRef, settings: Settings | None = None) -> BatchesRef:
     engine = _engine(settings)
     clear_stage(engine, ref["run_id"], VALIDATED)
     ctx, batches, kept = StageContext(ref["run_id"]), 0, 0
-    for records, facts in read_batches(engine, ref["run_id"], ref["stage"]):
-        rejects = []
+    for payloads, facts in read_batches(engine, ref["run_id"], ref["stage"]):
+        records, rejects = parse_records(payloads, "cleanse")
         for stage in (cleanse, transform, validate_stage):
             result = stage(records, ctx)
             records, rejects = result.records, rejects + result.rejects
         with session_scope(engine) as session:
-            add_dead_letters(session, ref["run_id"], ((r.stage, r.reason, r.record) for r in rejects))
-        stage_batch(engine, ref["run_id"], VALIDATED, batches, records, facts)
+            add_dead_letters(session, ref["run_id"], ((r.stage, r.reason, r.payload()) for r in rejects))
+        stage_batch(engine, ref["run_id"], VALIDATED, batches, [r.to_payload() for r in records], facts)
         batches, kept = batches + 1, kept + len(records)
     return BatchesRef(run_id=ref["run_id"], stage=VALIDATED, batches=batches, records=kept)
 
 
 def store(ref: BatchesRef, settings: Settings | None = None) -> dict[str, int]:
     """Enrich and load each validated batch (idempotent upserts), finish the run, drop its staged batches."""
-    from sightsearch.etl.pipeline import EtlPipeline, publish_backlog
+    from sightsearch.etl.pipeline import EtlPipeline
     from sightsearch.events import create_event_bus
+    from sightsearch.records import ImageFact
 
     settings = settings or get_settings()
     engine = _engine(settings)
@@ -167,29 +175,18 @@ def store(ref: BatchesRef, settings: Settings | None = None) -> dict[str, int]:
     bus = create_event_bus(settings, engine)
     try:
         for records, facts in read_batches(engine, ref["run_id"], ref["stage"]):
-            async def staged_facts(urls: list[str], facts: Mapping[str, Any] = facts) -> Mapping[str, Any]:
-                return {url: facts[url] for url in urls if url in facts}
+            async def staged_facts(urls: list[str], facts: Mapping[str, Any] = facts) -> Mapping[str, ImageFact]:
+                return {url: ImageFact.model_validate(facts[url]) for url in urls if url in facts}
 
             pipeline = EtlPipeline(engine, bus, ref["run_id"], fetch_images=staged_facts,
                                    load_retries=settings.load_retries,
                                    load_backoff=(settings.backoff_base, settings.backoff_max))
             counts.update(asyncio.run(pipeline.process(records, start="enrich")).counts)
-        publish_backlog(engine, bus, ref["run_id"])
+        _finish(engine, bus, settings, ref["run_id"], counts)
     finally:
         bus.close()
-    _finish_run(engine, settings, ref["run_id"], counts)
     clear_stage(engine, ref["run_id"])
     return {k: int(v) for k, v in sorted(counts.items()) if v}
-
-
-def _start_run(engine: Engine, run_id: str, seeds: list[str]) -> None:
-    from sightsearch.storage.db import session_scope
-    from sightsearch.storage.models import CrawlRun
-
-    with session_scope(engine) as session:
-        run = session.get(CrawlRun, run_id) or CrawlRun(id=run_id)
-        run.seeds, run.status, run.mode, run.counts = seeds, "running", "airflow", {}
-        session.merge(run)
 
 
 def _update_run(engine: Engine, run_id: str, counts: Mapping[str, int]) -> None:
@@ -202,20 +199,19 @@ def _update_run(engine: Engine, run_id: str, counts: Mapping[str, int]) -> None:
         run.counts = {**run.counts, **{k: int(v) for k, v in counts.items() if v}}
 
 
-def _finish_run(engine: Engine, settings: Settings, run_id: str, counts: Counter[str]) -> None:
+def _finish(engine: Engine, bus: Any, settings: Settings, run_id: str, counts: Counter[str]) -> None:
+    """Close the run through the shared lifecycle, with the counts of every step."""
+    from sightsearch.runs import finish_run
     from sightsearch.storage.db import session_scope
-    from sightsearch.storage.imagegroups import regroup_images
     from sightsearch.storage.models import CrawlRun
 
-    _update_run(engine, run_id, counts)
     with session_scope(engine) as session:
         run = session.get(CrawlRun, run_id)
-        assert run is not None
-        run.counts = {**run.counts, "image_groups": regroup_images(session, settings.near_duplicate_distance)}
-        run.status, run.finished_at = "finished", datetime.now(UTC)
-        run.seconds = round((run.finished_at - _aware(run.started_at)).total_seconds(), 3)
+        started = _aware(run.started_at) if run is not None else datetime.now(UTC)
+        earlier = dict(run.counts) if run is not None else {}
+    finish_run(engine, bus, run_id, Counter(earlier) + counts, (datetime.now(UTC) - started).total_seconds(),
+               near_duplicate_distance=settings.near_duplicate_distance)
 
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite returns naive UTC times
-
