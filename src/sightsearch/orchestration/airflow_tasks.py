@@ -73,18 +73,20 @@ async def _crawl(settings: Settings, engine: Engine, run_id: str, seeds: list[st
     counts: Counter[str] = Counter()
     batch: list[dict[str, Any]] = []
 
-    def flush() -> None:
+    async def flush() -> None:
+        # Take the records and the batch number before awaiting: pages of other workers keep arriving meanwhile.
         if batch:
-            stage_batch(engine, run_id, EXTRACTED, counts["batches"], batch)
-            counts["batches"] += 1
+            records, seq = batch[:], counts["batches"]
             batch.clear()
+            counts["batches"] += 1
+            await asyncio.to_thread(stage_batch, engine, run_id, EXTRACTED, seq, records)
 
     async def on_page(page: Any, request: Any) -> None:
         if "html" in page.content_type and (record := await asyncio.to_thread(page_record, page, None, run_id)):
             counts["products_found"] += 1
             batch.append(record)
             if len(batch) >= settings.batch_size:
-                await asyncio.to_thread(flush)
+                await flush()
 
     async def on_failure(request: Any, error: Exception) -> None:
         def write() -> None:
@@ -98,7 +100,7 @@ async def _crawl(settings: Settings, engine: Engine, run_id: str, seeds: list[st
         async with page_fetcher(settings, None) as fetcher:
             stats = await Crawler(settings, fetcher, MemoryFrontier(), bus, run_id).run(
                 seeds, on_page, max_pages=max_pages, on_failure=on_failure)
-        await asyncio.to_thread(flush)
+        await flush()
     finally:
         bus.close()
     counts.update(pages_fetched=stats.pages_fetched, pages_failed=stats.pages_failed)
