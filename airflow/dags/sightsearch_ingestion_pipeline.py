@@ -55,7 +55,7 @@ def sightsearch_ingestion_pipeline() -> None:
     @task(execution_timeout=timedelta(hours=4))
     def scrape() -> dict[str, Any]:
         """Crawl the seeds and stage the extracted product records."""
-        from airflow.exceptions import AirflowFailException
+        from airflow.sdk.exceptions import AirflowFailException
 
         from sightsearch.orchestration import scrape as scrape_step
 

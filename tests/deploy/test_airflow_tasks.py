@@ -72,3 +72,24 @@ def test_bad_seeds_are_refused_before_anything_runs(tmp_path) -> None:
     for seeds in ([], ["ftp://example.org/"], "http://one-string-not-a-list/"):
         with pytest.raises(ValueError, match="seeds"):
             scrape("0" * 32, seeds, 10, settings)  # type: ignore[arg-type]
+
+
+def test_the_steps_load_what_the_embedded_mode_loads(shop: str, tmp_path) -> None:
+    import asyncio
+
+    from sightsearch.runner import EmbeddedRun
+
+    def product_rows(url: str) -> set[tuple[str, str, str]]:
+        engine = create_db_engine(url)
+        with session_scope(engine) as session:
+            rows = {(p.product_key, p.title, str(p.price)) for p in session.scalars(select(Product))}
+        engine.dispose()
+        return rows
+
+    dag_store, embedded_store = f"sqlite:///{tmp_path / 'dag.db'}", f"sqlite:///{tmp_path / 'embedded.db'}"
+    run_dag(settings_for(dag_store, tmp_path / "a"), [shop], "manual__compare", max_pages=500)
+    embedded = settings_for(embedded_store, tmp_path / "b")
+    engine = create_db_engine(embedded_store)
+    asyncio.run(EmbeddedRun(embedded, engine=engine, max_pages=500).execute([shop]))
+    engine.dispose()
+    assert product_rows(dag_store) == product_rows(embedded_store) != set()

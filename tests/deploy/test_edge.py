@@ -177,3 +177,32 @@ def test_flower_gets_websocket_upgrades_and_only_flower_does(edge: Edge) -> None
     assert "proxy_set_header Upgrade $http_upgrade;" in flower
     assert "proxy_set_header Connection $connection_upgrade;" in flower
     assert "$connection_upgrade" not in servers[f"api.{DOMAIN}"]
+
+
+def healthcheck(role: str, **env: str) -> int:
+    """Exit code of the image's HEALTHCHECK script (deploy/healthcheck.py) for ``role``."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.deploy.conftest import ROOT
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGHTSEARCH_")}
+    return subprocess.run([sys.executable, str(ROOT / "deploy" / "healthcheck.py")], capture_output=True, timeout=60,
+                          env={**clean, "SIGHTSEARCH_ROLE": role, **env}, check=False).returncode
+
+
+def test_the_image_healthcheck_tells_live_roles_from_dead_ones(backends: tuple[str, str], redis_server: str) -> None:  # noqa: F811
+    from tests.deploy.edge import free_port
+
+    api, flower = (address.rsplit(":", 1)[1] for address in backends)
+    dead = str(free_port())
+    assert healthcheck("api", SIGHTSEARCH_API_PORT=api) == 0
+    assert healthcheck("api", SIGHTSEARCH_API_PORT=dead) == 1
+    assert healthcheck("flower", SIGHTSEARCH_FLOWER_PORT=flower) == 0
+    assert healthcheck("flower", SIGHTSEARCH_FLOWER_PORT=dead) == 1
+    assert healthcheck("beat", SIGHTSEARCH_BROKER_URL=f"{redis_server}/9") == 0
+    assert healthcheck("beat", SIGHTSEARCH_BROKER_URL=f"redis://127.0.0.1:{dead}/0") == 1
+    assert healthcheck("consumer", SIGHTSEARCH_KAFKA_BOOTSTRAP=f"127.0.0.1:{dead}") == 1
+    # no worker consumes this broker: the ping goes unanswered
+    assert healthcheck("worker", SIGHTSEARCH_BROKER_URL=f"{redis_server}/9", SIGHTSEARCH_WORKER_NAME="fetch@%h") == 1

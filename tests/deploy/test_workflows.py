@@ -49,7 +49,8 @@ def test_backend_lints_tests_builds_and_pushes_the_commit_image() -> None:
     assert "ruff" in backend and "check" in backend and "make test" in backend
     push = next(s for s in jobs["image"]["steps"] if s.get("uses", "").startswith("docker/build-push-action"))
     assert push["with"]["push"] is True and push["with"]["tags"].endswith(":${{ github.sha }}")
-    assert jobs["image"]["needs"] == ["changes", "backend"]
+    assert jobs["image"]["needs"] == ["changes", "backend", "console"]
+    assert "!contains(needs.*.result, 'failure')" in jobs["image"]["if"]
 
 
 def test_console_tests_builds_and_ships_its_static_files() -> None:

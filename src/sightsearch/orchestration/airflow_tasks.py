@@ -83,11 +83,13 @@ async def _crawl(settings: Settings, engine: Engine, bus: Any, run_id: str, seed
     counts: Counter[str] = Counter()
     batch: list[dict[str, Any]] = []
 
-    def flush() -> None:
+    async def flush() -> None:
+        # Take the records and the batch number before awaiting: pages of other workers keep arriving meanwhile.
         if batch:
-            stage_batch(engine, run_id, EXTRACTED, counts["batches"], batch)
-            counts["batches"] += 1
+            records, seq = batch[:], counts["batches"]
             batch.clear()
+            counts["batches"] += 1
+            await asyncio.to_thread(stage_batch, engine, run_id, EXTRACTED, seq, records)
 
     def dead_letters(outcome: PageOutcome) -> None:
         with session_scope(engine) as session:
@@ -100,14 +102,14 @@ async def _crawl(settings: Settings, engine: Engine, bus: Any, run_id: str, seed
         if outcome.record is not None:
             batch.append(outcome.record.to_payload())
             if len(batch) >= settings.batch_size:
-                await asyncio.to_thread(flush)
+                await flush()
 
     async with build_fetcher(settings) as fetcher:
         robots = RobotsPolicy(robots_text_fetcher(fetcher), settings.user_agent) if settings.respect_robots else None
         handler = PageHandler(settings, run_id, fetcher, LocalPoliteness(settings), bus, robots=robots)
         await Crawler(handler, MemoryFrontier(), concurrency=settings.concurrency).run(
             seeds, on_outcome, max_pages=max_pages)
-    await asyncio.to_thread(flush)
+    await flush()
     return counts
 
 
