@@ -56,7 +56,9 @@ async def test_ask_to_delete_is_answered_read_only(api: httpx.AsyncClient, asked
 async def test_bad_bodies_are_422(api: httpx.AsyncClient) -> None:
     assert (await api.post("/api/v1/sql", json={"sql": ""})).status_code == 422
     assert (await api.post("/api/v1/ask", json={"question": "x" * 5000})).status_code == 422
-    assert (await api.post("/api/v1/ask", content=b"not json")).status_code == 422
+    malformed = await api.post("/api/v1/ask", content=b"not json", headers={"Content-Type": "application/json"})
+    assert malformed.status_code == 422
+    assert (await api.post("/api/v1/ask", content=b"not json")).status_code == 415  # not declared JSON: refused
 
 
 async def test_reads_that_need_a_key_need_one_here(asked: Engine) -> None:
