@@ -26,7 +26,7 @@ test: install system-deps
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/crawl.py --scale
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/events.py
