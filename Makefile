@@ -38,7 +38,7 @@ test: install system-deps deploy-check
 	$(BIN)/python -m pytest -q --ignore=tests/deploy
 
 bench: install
-	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/crawl.py --scale
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/events.py

@@ -70,7 +70,10 @@ def _root_of(source: PageSource) -> etree._Element | None:
     if isinstance(source, Document):
         return source.tree
     if isinstance(source, str):
-        return parse_html(source)
+        root = parse_html(source)
+        if root is not None:  # as a Document's tree has them removed: the same links from text or from a Document
+            etree.strip_elements(root, "noscript", "template", with_tail=False)
+        return root
     return source
 
 
@@ -139,7 +142,8 @@ def discover_links(
 ) -> list[CrawlRequest]:
     """Same-site links of the page as requests (url canonical, kind set, referer = ``page_url``), in page order,
     each URL once. Skips non-HTTP schemes, asset files and ``rel=nofollow``. ``source`` is the HTML text or its
-    parsed tree; the tree is only read (a ``Document``'s tree, without scripts, has every anchor)."""
+    parsed tree, which is only read. Links only inside ``<noscript>`` or ``<template>`` are not followed: a
+    ``Document`` drops those elements, and the text form does the same, so both give the same links."""
     root = _root_of(source)
     if root is None:
         return []

@@ -83,14 +83,16 @@ class KafkaSender:
         return not len(self.outbox) and not self._in_flight and (not self.spool or broker_down)
 
     async def _wait(self, wakeup: asyncio.Event) -> None:
-        """Sleep until new messages arrive or the oldest batch in flight is acknowledged."""
+        """Sleep until the oldest batch in flight is acknowledged, or new messages arrive while there is room."""
         if self._in_flight:
-            waiter = asyncio.ensure_future(wakeup.wait())
+            # At MAX_IN_FLIGHT new messages cannot be taken: waking for them would spin.
+            waiter = asyncio.ensure_future(wakeup.wait()) if len(self._in_flight) < MAX_IN_FLIGHT else None
             try:
-                await asyncio.wait([waiter, *self._in_flight[0].acks], timeout=SEND_TIMEOUT,
+                await asyncio.wait([*self._in_flight[0].acks, *([waiter] if waiter else [])], timeout=SEND_TIMEOUT,
                                    return_when=asyncio.FIRST_COMPLETED)
             finally:
-                waiter.cancel()
+                if waiter is not None:
+                    waiter.cancel()
             return
         await _wait(wakeup, 0.05 if self.outbox.closed else 1.0 if self.spool else 5.0)
 
