@@ -47,12 +47,12 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
 
 
 def _take_change(q: QuestionText, intent: Intent) -> None:
-    changes = (("drop", r"price (?:drops?|cuts?|decreases?|reductions?)|got cheaper|became cheaper|"
-                        r"dropped (?:in |their |its )?price|went down in price|prices? (?:went|go|gone) down"),
-               ("rise", r"price (?:increases?|rises?|hikes?)|got (?:more expensive|pricier)|"
-                        r"went up in price|prices? (?:went|go|gone) up|increased (?:in |their |its )?price"),
-               ("price", r"price changes?|changed (?:in |their |its )?prices?|prices? (?:changed|changes)|"
-                         r"changes? (?:in|of) price|price history|repriced"),
+    changes = (("drop", (r"price (?:drops?|cuts?|decreases?|reductions?)|got cheaper|became cheaper|"
+                         r"dropped (?:in |their |its )?price|went down in price|prices? (?:went|go|gone) down")),
+               ("rise", (r"price (?:increases?|rises?|hikes?)|got (?:more expensive|pricier)|"
+                         r"went up in price|prices? (?:went|go|gone) up|increased (?:in |their |its )?price")),
+               ("price", (r"price changes?|changed (?:in |their |its )?prices?|prices? (?:changed|changes)|"
+                          r"changes? (?:in|of) price|price history|repriced")),
                ("out_of_stock", r"(?:went|go|gone|going|ran|became|become) (?:out of stock|unavailable)"),
                ("in_stock", r"(?:came |come |are |is )?back in stock|restocked"),
                ("stock", r"(?:stock|availability) changes?|changed (?:their |its )?(?:stock|availability)"))
@@ -63,10 +63,10 @@ def _take_change(q: QuestionText, intent: Intent) -> None:
 
 
 def _take_subject(q: QuestionText, intent: Intent) -> None:
-    subjects = (("images", r"(?:failed|broken|missing) (?:images?|pictures?|photos?)|images? (?:that )?failed|"
-                           r"image (?:download )?(?:failures|errors)", Condition("error", "not_null")),
-                ("failures", r"failures?|failed (?:records?|pages?|products?)|dead.?letters?|rejects?|"
-                             r"rejected(?: records?| pages?| products?)?|errors?|problems?", None),
+    subjects = (("images", (r"(?:failed|broken|missing) (?:images?|pictures?|photos?)|images? (?:that )?failed|"
+                            r"image (?:download )?(?:failures|errors)"), Condition("error", "not_null")),
+                ("failures", (r"failures?|failed (?:records?|pages?|products?)|dead.?letters?|rejects?|"
+                              r"rejected(?: records?| pages?| products?)?|errors?|problems?"), None),
                 ("images", r"images?|pictures?|photos?", None), ("runs", r"(?:crawl )?runs?|crawls?", None),
                 ("products", r"products?|items?|goods|offers?|listings?|things", None))
     for subject, pattern, condition in subjects:
