@@ -93,7 +93,7 @@ def _check_rate(request: Request, key: Any) -> None:
 def _answer_or_422(call: Any) -> Any:
     """Run ``call``; a refusal, a failed or a timed-out query becomes a 422 with the reason, a model away 503."""
     from sightsearch.agent import QueryFailed, QueryRefused, QueryTimedOut
-    from sightsearch.errors import TransientError
+    from sightsearch.errors import ConfigurationError, TransientError
 
     try:
         return call()
@@ -102,6 +102,8 @@ def _answer_or_422(call: Any) -> Any:
     except QueryFailed as err:
         code = "query_timeout" if isinstance(err, QueryTimedOut) else "query_failed"
         raise ApiError(422, code, str(err)) from None
+    except ConfigurationError as err:  # e.g. no password for the read-only role: the operator must act
+        raise ApiError(503, "not_configured", str(err)) from None
     except TransientError as err:  # the chat model is away: the client may retry
         raise ApiError(503, "model_unavailable", str(err), headers={"Retry-After": "30"}) from None
 
