@@ -50,8 +50,7 @@ class SqliteReader(ReadOnlyExecutor):
 
     def _connect(self) -> sqlite3.Connection:
         uri = f"file:{quote(str(self.path))}?mode=ro"
-        connection = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None,
-                                     check_same_thread=False)
+        connection = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None)
         if hasattr(connection, "enable_load_extension"):
             connection.enable_load_extension(False)
         connection.set_authorizer(_authorize)

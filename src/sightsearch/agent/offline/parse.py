@@ -42,7 +42,7 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
     if leftover:
         raise CannotAnswer(f"I cannot answer that offline without guessing (not understood: {' '.join(leftover)}); "
                            + SUGGEST_MODEL)
-    _check(intent)
+    _settle_subject(intent)
     return intent
 
 
@@ -148,18 +148,21 @@ def _take_order(q: QuestionText, intent: Intent) -> None:
             intent.order = (column, word != "fastest")
         else:
             intent.order = ("price", chosen is expensive)
-        if limit is None:
-            limit = 1 if not q.has(r"products|items|runs|failures|images") else 10
+        if limit is None:  # "the cheapest product" is one, "the cheapest products" a short list
+            limit = 10 if re.search(r"\b(?:products|items|runs|failures|images|goods)\b", q.raw) else 1
     elif top:
-        intent.order = ("value", top.group(1) != "bottom") if intent.group_by else ("price", top.group(1) != "bottom")
+        if not intent.group_by:
+            raise CannotAnswer("top by what? say most expensive, cheapest or latest; " + SUGGEST_MODEL)
+        intent.order = ("value", top.group(1) != "bottom")
     if limit is not None:
         intent.limit = limit
 
 
-def _check(intent: Intent) -> None:
+def _settle_subject(intent: Intent) -> None:
+    """A condition only one subject has decides the subject ("jpeg" means images, "validate" failures)."""
     if intent.subject != "images" and any(c.column == "format" for c in intent.conditions):
         intent.subject = "images"
-    if intent.subject == "products" and any(c.column in ("stage",) for c in intent.conditions):
+    if intent.subject == "products" and any(c.column == "stage" for c in intent.conditions):
         intent.subject = "failures"
 
 
