@@ -86,6 +86,8 @@ SQLITE = [
     ("sqlite-fts3-tokenizer", "SELECT fts3_tokenizer('simple')", "refused"),
     ("sqlite-main-api-keys", "SELECT * FROM main.api_keys", "refused"),
     ("sqlite-temp-master", "SELECT * FROM temp.sqlite_master", "refused"),
+    ("sqlite-printf-width-bomb", "SELECT length(printf('%.*c', 900000000, 'x'))", "refused"),
+    ("sqlite-format-width-bomb", "SELECT length(format('%.*c', 900000000, 'x'))", "refused"),
 ]
 
 # Legitimate SELECTs a runaway plan makes slow: the guard lets them through, the time limit stops them.

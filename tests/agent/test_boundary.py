@@ -104,3 +104,12 @@ def test_sql_json_prints_columns_rows_and_truncation(asked: Engine, monkeypatch:
     body = json.loads(result.stdout)
     assert body["columns"] == ["brand", "price"] and len(body["rows"]) == 5 and body["truncated"] is True
     assert all(isinstance(row[1], int | float) for row in body["rows"])
+
+
+def test_sqlite_values_cannot_grow_past_the_length_limit(asked_sqlite: Engine, settings: Settings) -> None:
+    executor = open_executor(asked_sqlite, settings)
+    nested = "'" + "x" * 20_000 + "'"
+    for _ in range(10):  # doubles each time: 20 MB if nothing stopped it
+        nested = f"replace({nested}, 'x', 'xx')"
+    with pytest.raises(QueryFailed, match="too big"):
+        executor.run(f"SELECT length({nested}) FROM products LIMIT 1", max_rows=1)
