@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from sightsearch.agent import QueryFailed, QueryRefused, QueryService, QueryTimedOut, open_executor
@@ -71,7 +71,10 @@ def test_session_changes_do_not_outlive_the_query(asked_postgres: Engine, settin
     executor = open_executor(asked_postgres, settings)
     try:
         for _ in range(3):  # the pool hands back the same connections
-            executor.run("SELECT set_config('statement_timeout', '0', false)", max_rows=1)
+            executor.run("SELECT set_config('statement_timeout', '0', false), pg_advisory_lock(4242)", max_rows=1)
+        with asked_postgres.connect() as admin:
+            assert admin.scalar(text("SELECT pg_try_advisory_lock(4242)")) is True
+            admin.execute(text("SELECT pg_advisory_unlock_all()"))
         with pytest.raises(QueryTimedOut):
             executor.run("SELECT pg_sleep(30)", max_rows=1)
     finally:

@@ -66,13 +66,21 @@ class PostgresReader(ReadOnlyExecutor):
         except psycopg.Error as err:
             raise _translate(err, self.timeout_ms) from None
         finally:
-            connection.rollback()
+            _reset(connection)
         return QueryResult(columns, [list(row) for row in rows[:max_rows]], truncated=len(rows) > max_rows)
 
     @override
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _reset(connection: Any) -> None:
+    """Roll back (settings, temp state) and drop session advisory locks, which outlive a rollback, before the
+    connection goes back to the pool."""
+    connection.rollback()
+    connection.execute("SELECT pg_advisory_unlock_all()")
+    connection.rollback()
 
 
 def _translate(err: Exception, timeout_ms: int) -> Exception:
