@@ -44,7 +44,8 @@ class PostgresReader(ReadOnlyExecutor):
         try:
             raw = self._pool().raw_connection()
         except Exception as err:  # noqa: BLE001 - any connection failure reads the same to the caller
-            raise QueryFailed(f"cannot connect as the read-only role: {str(err).splitlines()[0]}") from None
+            raise QueryFailed(f"cannot connect as the read-only role ({str(err).splitlines()[0][:200]}); "
+                              "`sightsearch db upgrade` creates it when SIGHTSEARCH_QUERY_ROLE_PASSWORD is set") from None
         try:
             return self._run_on(raw.driver_connection, sql, max_rows)
         finally:
