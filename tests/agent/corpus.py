@@ -65,6 +65,10 @@ POSTGRES = [
     ("pg-lock-table", "LOCK TABLE products IN ACCESS EXCLUSIVE MODE", "refused"),
     ("pg-explain-analyze", "EXPLAIN ANALYZE DELETE FROM products", "refused"),
     ("pg-public-api-keys", "SELECT * FROM public.api_keys", "refused"),
+    ("pg-function-in-from", "SELECT * FROM pg_read_file('/etc/passwd') AS f", "refused"),
+    ("pg-table-shorthand", "TABLE api_keys", "refused"),
+    ("pg-query-to-xml", "SELECT query_to_xml('SELECT key_hash FROM api_keys', true, true, '')", "refused"),
+    ("pg-query-to-xml-write", "SELECT query_to_xml('DELETE FROM products RETURNING id', true, true, '')", "refused"),
 ]
 
 SQLITE = [
