@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Annotated, Any
 
@@ -74,8 +75,9 @@ def _service(request: Request, state: StateDep) -> Any:
     app_state = request.app.state
     with _SERVICE_LOCK:
         if getattr(app_state, "query_service", None) is None:
-            app_state.query_service = QueryService(state.engine, state.settings)
-            app_state.ask_limiter = RateLimiter(state.settings.ask_rate_limit)
+            service = QueryService(state.engine, state.settings)
+            app_state.query_service, app_state.ask_limiter = service, RateLimiter(state.settings.ask_rate_limit)
+            weakref.finalize(request.app, service.close)  # the reader role's pool goes with the app
     return app_state.query_service
 
 
