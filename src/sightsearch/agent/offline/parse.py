@@ -98,6 +98,9 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
     if q.take(r"how long(?: (?:did|does|do|has|have))?") and q.take(r"take|took|lasted|taken"):
         intent.subject, intent.target = "runs", "seconds"
     _take_order(q, intent)
+    if intent.measure == "distinct" and intent.order and intent.group_by is None:
+        intent.measure, intent.target = "list", None  # "the status of the latest run": that run's row
+    q.take(r"in (?:bytes|seconds|pixels)")  # a unit the column already has
     if intent.measure == "list" and intent.order:
         q.take(_TARGET_WORDS)  # "the duration of the latest run": the listed row shows it
     if intent.measure in ("avg", "min", "max", "sum") and intent.target is None:
