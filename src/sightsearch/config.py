@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     # API request guard (issue 12): which Host names the API answers to
     api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: the loopback names on a loopback bind, and `serve` refuses a non-loopback bind.')
     # Ask the database (`sightsearch sql` / `ask`, /api/v1/sql and /api/v1/ask): the guard, the read-only role, the model
-    llm_model: str | None = Field(None, description="Chat model for `ask` as provider:model (e.g. openai:gpt-4o-mini, needs the agent extra); unset: the offline question parser.")
+    llm_model: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+:\S+$", description="Chat model for `ask` as provider:model (e.g. openai:gpt-4o-mini, needs the agent extra); unset: the offline question parser.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL of the model server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1.")
     llm_api_key: str | None = Field(None, repr=False, description="API key of the model server (kept out of reprs and logs).")
     agent_max_tool_calls: int = Field(8, ge=1, le=50, description="Tool calls the model may make for one question before it is stopped.")

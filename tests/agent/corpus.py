@@ -65,6 +65,10 @@ POSTGRES = [
     ("pg-lock-table", "LOCK TABLE products IN ACCESS EXCLUSIVE MODE", "refused"),
     ("pg-explain-analyze", "EXPLAIN ANALYZE DELETE FROM products", "refused"),
     ("pg-public-api-keys", "SELECT * FROM public.api_keys", "refused"),
+    ("pg-function-in-from", "SELECT * FROM pg_read_file('/etc/passwd') AS f", "refused"),
+    ("pg-table-shorthand", "TABLE api_keys", "refused"),
+    ("pg-query-to-xml", "SELECT query_to_xml('SELECT key_hash FROM api_keys', true, true, '')", "refused"),
+    ("pg-query-to-xml-write", "SELECT query_to_xml('DELETE FROM products RETURNING id', true, true, '')", "refused"),
 ]
 
 SQLITE = [
@@ -86,6 +90,8 @@ SQLITE = [
     ("sqlite-fts3-tokenizer", "SELECT fts3_tokenizer('simple')", "refused"),
     ("sqlite-main-api-keys", "SELECT * FROM main.api_keys", "refused"),
     ("sqlite-temp-master", "SELECT * FROM temp.sqlite_master", "refused"),
+    ("sqlite-printf-width-bomb", "SELECT length(printf('%.*c', 900000000, 'x'))", "refused"),
+    ("sqlite-format-width-bomb", "SELECT length(format('%.*c', 900000000, 'x'))", "refused"),
 ]
 
 # Legitimate SELECTs a runaway plan makes slow: the guard lets them through, the time limit stops them.
@@ -93,10 +99,10 @@ RUNAWAY = "SELECT count(*) FROM products a, products b, products c, products d, 
 
 LEGIT_BOTH = [
     "SELECT brand, COUNT(*) AS n FROM products GROUP BY brand ORDER BY n DESC",
-    "SELECT p.title, h.price, h.valid_from FROM products p JOIN price_history h ON h.product_id = p.id "
-    "WHERE p.brand = 'Acme'",
-    "WITH b AS (SELECT brand, AVG(price) AS avg_price FROM products GROUP BY brand) "
-    "SELECT * FROM b WHERE avg_price > 10 ORDER BY avg_price",
+    ("SELECT p.title, h.price, h.valid_from FROM products p JOIN price_history h ON h.product_id = p.id "
+     "WHERE p.brand = 'Acme'"),
+    ("WITH b AS (SELECT brand, AVG(price) AS avg_price FROM products GROUP BY brand) "
+     "SELECT * FROM b WHERE avg_price > 10 ORDER BY avg_price"),
     "SELECT title FROM products WHERE title LIKE '%delete%' OR description LIKE '%drop table%'",
     "SELECT stage, reason, COUNT(*) FROM dead_letters GROUP BY stage, reason HAVING COUNT(*) > 0",
     "SELECT currency, MIN(price), MAX(price), AVG(price), SUM(price) FROM products GROUP BY currency",
@@ -104,14 +110,14 @@ LEGIT_BOTH = [
     "SELECT format, COUNT(*) FROM images WHERE error IS NULL GROUP BY format",
     "SELECT status, COUNT(*), MAX(seconds) FROM crawl_runs GROUP BY status",
     "SELECT brand FROM products WHERE availability = 'InStock' UNION SELECT brand FROM products WHERE price < 20",
-    "SELECT title, price, CASE WHEN price > 100 THEN 'high' ELSE 'low' END AS band FROM products "
-    "ORDER BY price DESC LIMIT 10",
+    ("SELECT title, price, CASE WHEN price > 100 THEN 'high' ELSE 'low' END AS band FROM products "
+     "ORDER BY price DESC LIMIT 10"),
     "SELECT title, ROW_NUMBER() OVER (PARTITION BY brand ORDER BY price DESC) AS rank_in_brand FROM products",
-    "SELECT LOWER(title), UPPER(brand), LENGTH(title), SUBSTR(title, 1, 5), TRIM(title), COALESCE(brand, 'none') "
-    "FROM products",
+    ("SELECT LOWER(title), UPPER(brand), LENGTH(title), SUBSTR(title, 1, 5), TRIM(title), COALESCE(brand, 'none') "
+     "FROM products"),
     "SELECT name, bucket, value FROM metric_samples ORDER BY bucket DESC LIMIT 5",
-    "SELECT p.brand, COUNT(DISTINCT h.id) FROM products p LEFT JOIN price_history h ON h.product_id = p.id "
-    "GROUP BY p.brand",
+    ("SELECT p.brand, COUNT(DISTINCT h.id) FROM products p LEFT JOIN price_history h ON h.product_id = p.id "
+     "GROUP BY p.brand"),
     "SELECT * FROM products WHERE title = 'select * from api_keys; drop table products'",
     "SELECT \"title\" FROM \"products\" WHERE \"brand\" = 'Hooli'",
     "SELECT title FROM products -- a comment that says DELETE\nWHERE price > 10",
@@ -120,8 +126,8 @@ LEGIT_BOTH = [
     "SELECT CAST(price AS INTEGER) FROM products",
     "SELECT ROUND(AVG(price), 2) FROM products",
     "SELECT title FROM products WHERE price > (SELECT AVG(price) FROM products)",
-    "SELECT title FROM products p WHERE EXISTS (SELECT 1 FROM price_history h WHERE h.product_id = p.id "
-    "AND h.valid_to IS NOT NULL)",
+    ("SELECT title FROM products p WHERE EXISTS (SELECT 1 FROM price_history h WHERE h.product_id = p.id "
+     "AND h.valid_to IS NOT NULL)"),
     "SELECT brand, COUNT(*) FROM products WHERE brand IN ('Acme', 'Hooli') AND price IS NOT NULL GROUP BY brand",
     "SELECT title FROM products WHERE title LIKE '%update%' AND brand <> 'Stark' LIMIT 100000",
 ]

@@ -9,12 +9,13 @@ from typing import Any
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
+from pydantic import Field
 
 
 class ScriptedToolModel(GenericFakeChatModel):
     """Replays ``messages`` in order; records every prompt it was sent in ``seen``."""
 
-    seen: list[Any] = []
+    seen: list[Any] = Field(default_factory=list)
 
     def bind_tools(self, tools: Sequence[Any], **_kwargs: Any) -> ScriptedToolModel:
         return self

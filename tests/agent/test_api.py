@@ -82,3 +82,10 @@ async def test_each_key_has_its_own_rate_limit(asked_sqlite: Engine) -> None:
                                     headers={"X-API-Key": first})
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
         assert (await client.post("/api/v1/sql", json=payload, headers={"X-API-Key": second})).status_code == 200
+
+
+async def test_a_postgres_store_without_the_reader_password_is_503_not_500(asked_postgres: Engine) -> None:
+    settings = agent_settings(query_role_password=None)
+    async with client_for(create_app(settings, engine=asked_postgres)) as client:
+        response = await client.post("/api/v1/sql", json={"sql": "SELECT COUNT(*) FROM products"})
+    assert response.status_code == 503 and "QUERY_ROLE_PASSWORD" in response.json()["error"]["message"]

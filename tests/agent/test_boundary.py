@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from sightsearch.agent import QueryFailed, QueryRefused, QueryService, QueryTimedOut, open_executor
@@ -71,7 +71,10 @@ def test_session_changes_do_not_outlive_the_query(asked_postgres: Engine, settin
     executor = open_executor(asked_postgres, settings)
     try:
         for _ in range(3):  # the pool hands back the same connections
-            executor.run("SELECT set_config('statement_timeout', '0', false)", max_rows=1)
+            executor.run("SELECT set_config('statement_timeout', '0', false), pg_advisory_lock(4242)", max_rows=1)
+        with asked_postgres.connect() as admin:
+            assert admin.scalar(text("SELECT pg_try_advisory_lock(4242)")) is True
+            admin.execute(text("SELECT pg_advisory_unlock_all()"))
         with pytest.raises(QueryTimedOut):
             executor.run("SELECT pg_sleep(30)", max_rows=1)
     finally:
@@ -104,3 +107,12 @@ def test_sql_json_prints_columns_rows_and_truncation(asked: Engine, monkeypatch:
     body = json.loads(result.stdout)
     assert body["columns"] == ["brand", "price"] and len(body["rows"]) == 5 and body["truncated"] is True
     assert all(isinstance(row[1], int | float) for row in body["rows"])
+
+
+def test_sqlite_values_cannot_grow_past_the_length_limit(asked_sqlite: Engine, settings: Settings) -> None:
+    executor = open_executor(asked_sqlite, settings)
+    nested = "'" + "x" * 20_000 + "'"
+    for _ in range(10):  # doubles each time: 20 MB if nothing stopped it
+        nested = f"replace({nested}, 'x', 'xx')"
+    with pytest.raises(QueryFailed, match="too big"):
+        executor.run(f"SELECT length({nested}) FROM products LIMIT 1", max_rows=1)

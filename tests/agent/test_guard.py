@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pytest
 import sqlglot
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlglot import exp
 
 from sightsearch.agent.guard import DIALECTS, QueryRefused, guard_query
+from sightsearch.agent.tables import ALLOWED_TABLES
 from tests.agent.corpus import attacks, legit
 
 DIALECT_NAMES = ("sqlite", "postgresql")
@@ -53,3 +57,32 @@ def test_reasons_name_what_was_refused() -> None:
     for sql, word in cases.items():
         with pytest.raises(QueryRefused, match=word):
             guard_query(sql, dialect="postgresql", max_rows=10)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=200), st.sampled_from(DIALECT_NAMES))
+def test_any_text_is_refused_or_becomes_a_capped_select_of_allowed_tables(text: str, dialect: str) -> None:
+    try:
+        guarded = guard_query(text, dialect=dialect, max_rows=10)
+    except QueryRefused:
+        return
+    tree = sqlglot.parse_one(guarded.sql, read=DIALECTS[dialect])
+    assert isinstance(tree, exp.Select | exp.Union | exp.Except | exp.Intersect)
+    assert {t.name.lower() for t in tree.find_all(exp.Table)} <= set(ALLOWED_TABLES) | {
+        c.alias_or_name for c in tree.find_all(exp.CTE)}
+    assert guard_query(guarded.sql, dialect=dialect, max_rows=10).sql == guarded.sql
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["SELECT", "title", "FROM", "products", "api_keys", ";", "DELETE", "(", ")", ",",
+                                 "--", "/*", "*/", "'", '"', "pg_sleep", "WITH", "AS", "INTO", "FOR UPDATE",
+                                 "UNION", "1", "WHERE", "=", "x"]), max_size=14), st.sampled_from(DIALECT_NAMES))
+def test_sql_like_noise_never_reaches_a_forbidden_table_function_or_write(words: list[str], dialect: str) -> None:
+    try:
+        guarded = guard_query(" ".join(words), dialect=dialect, max_rows=10)
+    except QueryRefused:
+        return
+    tree = sqlglot.parse_one(guarded.sql, read=DIALECTS[dialect])
+    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
+    assert all(t.name in ALLOWED_TABLES or t.name in ctes for t in tree.find_all(exp.Table))
+    assert not list(tree.find_all(exp.Insert, exp.Update, exp.Delete, exp.Into, exp.Lock, exp.Anonymous))

@@ -50,7 +50,7 @@ def test_a_model_that_tries_to_write_is_refused_and_nothing_changes(asked: Engin
 def test_a_model_that_loops_is_stopped_by_the_call_limit(asked: Engine) -> None:
     model = forever(lambda n: call("run_query", f"loop-{n}", sql=f"SELECT {n} AS n FROM products LIMIT 1"))
     service = _service(asked, model, agent_max_tool_calls=4)
-    answer = service.ask("Count forever")
+    service.ask("Count forever")
     service.close()
     executed = [m for m in model.seen[-1] if isinstance(m, ToolMessage) and '"columns"' in m.content]
     assert len(executed) == 4

@@ -36,6 +36,14 @@ def test_offline_execution_accuracy_is_at_least_90_percent(service: QueryService
     assert report.accuracy >= 0.9, report.as_json()["failures"]
 
 
+@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl"])
+def test_on_questions_written_after_the_parser_a_miss_is_a_plain_no_never_a_wrong_answer(
+        service: QueryService, name: str) -> None:
+    report = evaluate_file(service, EVALS.parent / name)
+    assert all(case.detail == "no answer" for case in report.failures), report.as_json()["failures"]
+    assert report.accuracy >= 0.8
+
+
 def test_every_question_of_the_eval_file_has_a_paraphrase() -> None:
     cases = [json.loads(line) for line in EVALS.read_text().splitlines() if line.strip()]
     intents: dict[str, int] = {}

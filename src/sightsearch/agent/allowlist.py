@@ -43,7 +43,7 @@ ALLOWED_FUNCTIONS: tuple[type[exp.Func], ...] = (
 # Functions sqlglot leaves anonymous in these dialects; only plain, side-effect-free ones.
 ALLOWED_FUNCTION_NAMES: frozenset[str] = frozenset({
     "strftime", "julianday", "date", "datetime", "time", "unixepoch", "ifnull", "instr", "substr", "total",
-    "to_char", "date_part", "age", "now", "round", "printf", "replace", "char_length", "position",
+    "to_char", "date_part", "age", "now", "round", "replace", "char_length", "position",
 })
 
 ALLOWED_TYPES: frozenset[exp.DataType.Type] = frozenset({

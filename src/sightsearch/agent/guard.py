@@ -7,6 +7,7 @@ on its own if this check were bypassed.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import sqlglot
@@ -47,12 +48,17 @@ def guard_query(sql: str, *, dialect: str, max_rows: int) -> GuardedQuery:
     using allowlisted functions. The row limit is injected, or lowered to ``max_rows + 1`` so that the executor
     can tell a truncated answer from a complete one.
     """
-    tree = _parse_one(sql, dialect)
-    _check_nodes(tree)
-    _check_tables(tree, dialect)
-    row_cap = max_rows + 1
-    _cap_limit(tree, row_cap)
-    return GuardedQuery(sql=tree.sql(dialect=DIALECTS[dialect], comments=False), row_cap=row_cap)
+    try:
+        tree = _parse_one(sql, dialect)
+        _check_nodes(tree)
+        _check_tables(tree, dialect)
+        row_cap = max_rows + 1
+        _cap_limit(tree, row_cap)
+        return GuardedQuery(sql=tree.sql(dialect=DIALECTS[dialect], comments=False), row_cap=row_cap)
+    except QueryRefused:
+        raise
+    except Exception as err:  # noqa: BLE001 - fail closed: whatever the checker did not expect is refused
+        raise QueryRefused(f"the query could not be checked ({type(err).__name__})") from None
 
 
 def _parse_one(sql: str, dialect: str) -> exp.Expression:
@@ -62,6 +68,8 @@ def _parse_one(sql: str, dialect: str) -> exp.Expression:
         raise QueryRefused("empty query")
     if len(sql) > MAX_SQL_CHARS or "\x00" in sql:
         raise QueryRefused(f"query longer than {MAX_SQL_CHARS} characters or with a NUL byte")
+    # sqlglot logs a warning when it falls back to an opaque Command; that is a refusal here, not news.
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)
     try:
         statements = [s for s in sqlglot.parse(sql, dialect=DIALECTS[dialect]) if s is not None]
     except SqlglotError as err:
@@ -95,6 +103,8 @@ def _check_nodes(tree: exp.Expression) -> None:
             raise QueryRefused(f"{_describe(node)} is not allowed")
         if isinstance(node, exp.DataType) and node.this not in ALLOWED_TYPES:
             raise QueryRefused(f"type {node.sql()} is not allowed")
+        if isinstance(node, exp.Select) and not node.expressions:
+            raise QueryRefused("a SELECT without columns is not a query")
         if isinstance(node, exp.With) and node.args.get("recursive"):
             raise QueryRefused("recursive CTEs are not allowed (their size has no bound)")
 
@@ -133,9 +143,9 @@ def _check_table(table: exp.Table, dialect: str) -> None:
 
 def _cap_limit(tree: exp.Expression, row_cap: int) -> None:
     limit = tree.args.get("limit")
-    if isinstance(limit, exp.Limit) and isinstance(limit.expression, exp.Literal) and limit.expression.is_int:
-        if int(limit.expression.name) <= row_cap:
-            return
+    literal = limit.expression if isinstance(limit, exp.Limit) else None
+    if isinstance(literal, exp.Literal) and literal.is_int and int(literal.name) <= row_cap:
+        return
     tree.set("limit", exp.Limit(expression=exp.Literal.number(row_cap)))
 
 

@@ -125,7 +125,7 @@ def ask_model(service: QueryService, question: str, *, model: Any = None) -> Ans
                              config={"recursion_limit": 4 * limit + 10})
     except (QueryRefused, QueryFailed):
         raise
-    except Exception as err:  # noqa: BLE001 - any provider error (network, auth, quota) means no answer
+    except Exception as err:  # any provider error (network, auth, quota) means no answer
         raise ModelUnavailable(f"the chat model failed: {type(err).__name__}: {str(err)[:200]}") from err
     reply = _final_text(state["messages"])
     if log.calls >= limit and log.last is None:

@@ -44,7 +44,8 @@ class PostgresReader(ReadOnlyExecutor):
         try:
             raw = self._pool().raw_connection()
         except Exception as err:  # noqa: BLE001 - any connection failure reads the same to the caller
-            raise QueryFailed(f"cannot connect as the read-only role: {str(err).splitlines()[0]}") from None
+            raise QueryFailed(f"cannot connect as the read-only role ({str(err).splitlines()[0][:200]}); "
+                              "`sightsearch db upgrade` creates it when SIGHTSEARCH_QUERY_ROLE_PASSWORD is set") from None
         try:
             return self._run_on(raw.driver_connection, sql, max_rows)
         finally:
@@ -66,13 +67,21 @@ class PostgresReader(ReadOnlyExecutor):
         except psycopg.Error as err:
             raise _translate(err, self.timeout_ms) from None
         finally:
-            connection.rollback()
+            _reset(connection)
         return QueryResult(columns, [list(row) for row in rows[:max_rows]], truncated=len(rows) > max_rows)
 
     @override
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _reset(connection: Any) -> None:
+    """Roll back (settings, temp state) and drop session advisory locks, which outlive a rollback, before the
+    connection goes back to the pool."""
+    connection.rollback()
+    connection.execute("SELECT pg_advisory_unlock_all()")
+    connection.rollback()
 
 
 def _translate(err: Exception, timeout_ms: int) -> Exception:

@@ -17,7 +17,7 @@ from sightsearch.agent.tables import ALLOWED_TABLES
 SQLITE_FUNCTIONS = frozenset({
     "count", "sum", "avg", "min", "max", "total", "group_concat", "string_agg", "round", "abs", "lower", "upper",
     "length", "substr", "substring", "trim", "ltrim", "rtrim", "coalesce", "ifnull", "nullif", "instr", "replace",
-    "printf", "format", "strftime", "date", "time", "datetime", "julianday", "unixepoch", "iif", "like", "glob",
+    "strftime", "date", "time", "datetime", "julianday", "unixepoch", "iif", "like", "glob",
     "row_number", "rank", "dense_rank", "lag", "lead", "first_value", "last_value", "ntile", "percent_rank",
     "cume_dist", "sign", "floor", "ceil", "ceiling", "sqrt", "ln", "log", "log10", "pow", "power", "exp", "mod",
     "char_length", "concat", "concat_ws", "json_extract", "typeof",
@@ -25,6 +25,7 @@ SQLITE_FUNCTIONS = frozenset({
 _REFUSAL_SIGNS = ("not authorized", "prohibited", "one statement", "readonly", "read-only", "syntax error")
 _READS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_RECURSIVE}
 _PROGRESS_EVERY = 2_000  # virtual-machine steps between two looks at the clock
+_MAX_VALUE_BYTES = 10_000_000  # no string or blob a query builds may grow past this (SQLite's default is 1 GB)
 
 
 def _authorize(action: int, arg1: str | None, arg2: str | None, _db: str | None, _trigger: str | None) -> int:
@@ -50,11 +51,11 @@ class SqliteReader(ReadOnlyExecutor):
 
     def _connect(self) -> sqlite3.Connection:
         uri = f"file:{quote(str(self.path))}?mode=ro"
-        connection = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None,
-                                     check_same_thread=False)
+        connection = sqlite3.connect(uri, uri=True, timeout=self.timeout, isolation_level=None)
         if hasattr(connection, "enable_load_extension"):
             connection.enable_load_extension(False)
         connection.set_authorizer(_authorize)
+        connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_VALUE_BYTES)
         return connection
 
     @override

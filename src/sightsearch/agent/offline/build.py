@@ -112,8 +112,9 @@ def _shape(query: exp.Select, intent: Intent, spec: dict[str, Any]) -> exp.Selec
         query = query.select(*listed, dialect="postgres", copy=False)
         if group is not None:
             query = query.select(group.copy(), copy=False)
-    elif intent.measure == "distinct":
+    elif intent.measure == "distinct":  # "which brands": the names there are, not a blank among them
         query = query.select(value, copy=False).distinct(copy=False).order_by(value.copy(), copy=False)
+        query = query.where(exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null())), copy=False)
     else:
         if group is not None:
             query = query.select(group, copy=False).group_by(group.copy(), copy=False)

@@ -56,13 +56,14 @@ def _take_title_word(q: QuestionText, intent: Intent) -> None:
 
 
 def _take_named(q: QuestionText, column: str, values: tuple[str, ...], intent: Intent) -> None:
-    """Stored values named in the question, longest first; a category also matches with spaces for dashes."""
+    """Stored values named in the question, longest first; "smart home" also names "smart-home", "kitchens" names
+    "kitchen". The condition holds the stored value, never the question's spelling."""
     for value in values:
         spellings = {re.escape(value.lower()), re.escape(value.lower().replace("-", " "))}
-        if column in ("brand", "category"):
-            spellings |= {s + "s" for s in spellings} if column == "category" else set()
+        if column == "category":
+            spellings |= {spelling + "s" for spelling in spellings}
         names = "|".join(sorted(spellings, key=len, reverse=True))
-        if q.take(rf"(?:the )?(?:{names})(?: {column}s?)?"):  # "the validate stage", "Hooli brand"
+        if q.take(rf"(?:the )?(?:{names})(?: {column}s?)?"):  # "the validate stage", "the Hooli brand"
             _add(intent, Condition(column, "=", value))
 
 

@@ -42,17 +42,17 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
     if leftover:
         raise CannotAnswer(f"I cannot answer that offline without guessing (not understood: {' '.join(leftover)}); "
                            + SUGGEST_MODEL)
-    _check(intent)
+    _settle_subject(intent)
     return intent
 
 
 def _take_change(q: QuestionText, intent: Intent) -> None:
-    changes = (("drop", r"price (?:drops?|cuts?|decreases?|reductions?)|got cheaper|became cheaper|"
-                        r"dropped (?:in |their |its )?price|went down in price|prices? (?:went|go|gone) down"),
-               ("rise", r"price (?:increases?|rises?|hikes?)|got (?:more expensive|pricier)|"
-                        r"went up in price|prices? (?:went|go|gone) up|increased (?:in |their |its )?price"),
-               ("price", r"price changes?|changed (?:in |their |its )?prices?|prices? (?:changed|changes)|"
-                         r"changes? (?:in|of) price|price history|repriced"),
+    changes = (("drop", (r"price (?:drops?|cuts?|decreases?|reductions?)|got cheaper|became cheaper|"
+                         r"dropped (?:in |their |its )?price|went down in price|prices? (?:went|go|gone) down")),
+               ("rise", (r"price (?:increases?|rises?|hikes?)|got (?:more expensive|pricier)|"
+                         r"went up in price|prices? (?:went|go|gone) up|increased (?:in |their |its )?price")),
+               ("price", (r"price changes?|changed (?:in |their |its )?prices?|prices? (?:changed|changes)|"
+                          r"changes? (?:in|of) price|price history|repriced")),
                ("out_of_stock", r"(?:went|go|gone|going|ran|became|become) (?:out of stock|unavailable)"),
                ("in_stock", r"(?:came |come |are |is )?back in stock|restocked"),
                ("stock", r"(?:stock|availability) changes?|changed (?:their |its )?(?:stock|availability)"))
@@ -63,10 +63,10 @@ def _take_change(q: QuestionText, intent: Intent) -> None:
 
 
 def _take_subject(q: QuestionText, intent: Intent) -> None:
-    subjects = (("images", r"(?:failed|broken|missing) (?:images?|pictures?|photos?)|images? (?:that )?failed|"
-                           r"image (?:download )?(?:failures|errors)", Condition("error", "not_null")),
-                ("failures", r"failures?|failed (?:records?|pages?|products?)|dead.?letters?|rejects?|"
-                             r"rejected(?: records?| pages?| products?)?|errors?|problems?", None),
+    subjects = (("images", (r"(?:failed|broken|missing) (?:images?|pictures?|photos?)|images? (?:that )?failed|"
+                            r"image (?:download )?(?:failures|errors)"), Condition("error", "not_null")),
+                ("failures", (r"failures?|failed (?:records?|pages?|products?)|dead.?letters?|rejects?|"
+                              r"rejected(?: records?| pages?| products?)?|errors?|problems?"), None),
                 ("images", r"images?|pictures?|photos?", None), ("runs", r"(?:crawl )?runs?|crawls?", None),
                 ("products", r"products?|items?|goods|offers?|listings?|things", None))
     for subject, pattern, condition in subjects:
@@ -98,6 +98,9 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
     if q.take(r"how long(?: (?:did|does|do|has|have))?") and q.take(r"take|took|lasted|taken"):
         intent.subject, intent.target = "runs", "seconds"
     _take_order(q, intent)
+    if intent.measure == "distinct" and intent.order and intent.group_by is None:
+        intent.measure, intent.target = "list", None  # "the status of the latest run": that run's row
+    q.take(r"in (?:bytes|seconds|pixels)")  # a unit the column already has
     if intent.measure == "list" and intent.order:
         q.take(_TARGET_WORDS)  # "the duration of the latest run": the listed row shows it
     if intent.measure in ("avg", "min", "max", "sum") and intent.target is None:
@@ -148,18 +151,21 @@ def _take_order(q: QuestionText, intent: Intent) -> None:
             intent.order = (column, word != "fastest")
         else:
             intent.order = ("price", chosen is expensive)
-        if limit is None:
-            limit = 1 if not q.has(r"products|items|runs|failures|images") else 10
+        if limit is None:  # "the cheapest product" is one, "the cheapest products" a short list
+            limit = 10 if re.search(r"\b(?:products|items|runs|failures|images|goods)\b", q.raw) else 1
     elif top:
-        intent.order = ("value", top.group(1) != "bottom") if intent.group_by else ("price", top.group(1) != "bottom")
+        if not intent.group_by:
+            raise CannotAnswer("top by what? say most expensive, cheapest or latest; " + SUGGEST_MODEL)
+        intent.order = ("value", top.group(1) != "bottom")
     if limit is not None:
         intent.limit = limit
 
 
-def _check(intent: Intent) -> None:
+def _settle_subject(intent: Intent) -> None:
+    """A condition only one subject has decides the subject ("jpeg" means images, "validate" failures)."""
     if intent.subject != "images" and any(c.column == "format" for c in intent.conditions):
         intent.subject = "images"
-    if intent.subject == "products" and any(c.column in ("stage",) for c in intent.conditions):
+    if intent.subject == "products" and any(c.column == "stage" for c in intent.conditions):
         intent.subject = "failures"
 
 

@@ -10,7 +10,7 @@ _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
 WORD_NUMBER = r"(?:\d+|" + "|".join(_WORD_NUMBERS) + r")"
 
 # Words that carry no meaning the parser could miss; anything else left over makes it refuse.
-FILLER = frozenset("""
+_FILLER_WORDS = """
 a an the of in on for with and or to at by from as is are was were be been being do does did there here
 what which whats how show list give tell me us i we you our my your all every any each that those these this
 please currently now store database db catalog catalogue shop data have has had get find display return
@@ -19,7 +19,9 @@ than then so also much many number count across among within per priced price pr
 sell sells sold selling offered offer available listed currently right see know want would like could can
 items item products product goods things listings entries stock what's whats where's there's let's
 carry been ever recorded stored downloaded crawled fetched saved in-store got overall value values
-""".split())
+exist exists existing known distinct different unique
+"""
+FILLER = frozenset(_FILLER_WORDS.split())
 
 
 def word_number(text: str) -> int:

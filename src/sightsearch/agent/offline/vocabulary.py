@@ -7,7 +7,7 @@ value the question named, never a piece of the question itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 _COLUMNS = {
@@ -30,7 +30,6 @@ class Vocabulary:
     currencies: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def load_vocabulary(run_sql: Callable[..., Any]) -> Vocabulary:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections import deque
 from typing import Annotated, Any
 
@@ -74,8 +75,9 @@ def _service(request: Request, state: StateDep) -> Any:
     app_state = request.app.state
     with _SERVICE_LOCK:
         if getattr(app_state, "query_service", None) is None:
-            app_state.query_service = QueryService(state.engine, state.settings)
-            app_state.ask_limiter = RateLimiter(state.settings.ask_rate_limit)
+            service = QueryService(state.engine, state.settings)
+            app_state.query_service, app_state.ask_limiter = service, RateLimiter(state.settings.ask_rate_limit)
+            weakref.finalize(request.app, service.close)  # the reader role's pool goes with the app
     return app_state.query_service
 
 
@@ -93,7 +95,7 @@ def _check_rate(request: Request, key: Any) -> None:
 def _answer_or_422(call: Any) -> Any:
     """Run ``call``; a refusal, a failed or a timed-out query becomes a 422 with the reason, a model away 503."""
     from sightsearch.agent import QueryFailed, QueryRefused, QueryTimedOut
-    from sightsearch.errors import TransientError
+    from sightsearch.errors import ConfigurationError, TransientError
 
     try:
         return call()
@@ -102,6 +104,8 @@ def _answer_or_422(call: Any) -> Any:
     except QueryFailed as err:
         code = "query_timeout" if isinstance(err, QueryTimedOut) else "query_failed"
         raise ApiError(422, code, str(err)) from None
+    except ConfigurationError as err:  # e.g. no password for the read-only role: the operator must act
+        raise ApiError(503, "not_configured", str(err)) from None
     except TransientError as err:  # the chat model is away: the client may retry
         raise ApiError(503, "model_unavailable", str(err), headers={"Retry-After": "30"}) from None
 
