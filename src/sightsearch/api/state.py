@@ -16,9 +16,11 @@ from sightsearch.api.similarity import ImageCatalogCache
 from sightsearch.api.submit import RunSubmitter, make_submitter
 from sightsearch.api.telemetry import build_registry
 from sightsearch.config import Settings
+from sightsearch.images.inspection import DecodeBudget
 from sightsearch.storage.db import create_db_engine
 
 T = TypeVar("T")
+DECODE_THREADS = 2
 
 
 class ApiState:
@@ -31,6 +33,8 @@ class ApiState:
         self._lock = threading.Lock()
         self.images = ImageCatalogCache(settings.near_duplicate_distance)
         self._db_limiter: anyio.CapacityLimiter | None = None
+        self.decode_budget = DecodeBudget(settings.api_image_decode_mb * 2**20)
+        self._decode_limiter: anyio.CapacityLimiter | None = None
         self.registry, self.http_metrics = build_registry(lambda: self.engine)
 
     @property
@@ -50,6 +54,13 @@ class ApiState:
         if self._db_limiter is None:
             self._db_limiter = anyio.CapacityLimiter(2 if self.engine.dialect.name == "sqlite" else 8)
         return await anyio.to_thread.run_sync(function, *args, limiter=self._db_limiter)
+
+    async def run_decode(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in one of at most ``DECODE_THREADS`` threads: image decoding is CPU and memory bound,
+        more threads would only queue on the GIL and on the decode budget while holding their upload."""
+        if self._decode_limiter is None:
+            self._decode_limiter = anyio.CapacityLimiter(DECODE_THREADS)
+        return await anyio.to_thread.run_sync(function, *args, limiter=self._decode_limiter)
 
     @property
     def submitter(self) -> RunSubmitter:
