@@ -33,8 +33,8 @@ PRICE_HISTORY_LIMIT = 500
 # Only the columns a response shows are read (the description and attributes make a listing row ~3x dearer).
 SUMMARY_FIELDS = tuple(ProductSummary.model_fields)
 # The image list is read as JSON text and goes out as it is: decoding and re-encoding 50 lists was a tenth of a page.
-SUMMARY_COLUMNS = [cast(PRODUCTS.c.images, Text_).label("images") if name == "images" else PRODUCTS.c[name]
-                   for name in SUMMARY_FIELDS]
+SUMMARY_COLUMNS = tuple(cast(PRODUCTS.c.images, Text_).label("images") if name == "images" else PRODUCTS.c[name]
+                        for name in SUMMARY_FIELDS)
 encode_summary = RowEncoder(SUMMARY_FIELDS)
 DETAIL_FIELDS = tuple(name for name in ProductDetail.model_fields if hasattr(Product, name))
 DETAIL_COLUMNS = [PRODUCTS.c[name] for name in DETAIL_FIELDS]
@@ -63,19 +63,19 @@ async def list_products(
     spec = sort_spec(sort)
     filters = ProductFilters(site, category, brand, min_price, max_price, availability, q, updated_since)
     after = decode_cursor(spec, cursor) if cursor else None
-    query = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
+    query, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
-    rows = await state.run_db(read_rows, state.engine, query)
+    rows = await state.run_db(read_rows, state.engine, query, params)
     items, next_cursor = page_of(rows, limit, spec, lambda product: sort_value(spec, product))
     body = {"items": [{**encode_summary(row), "images": json_fragment(row.images)} for row in items],
             "next_cursor": next_cursor}
     return json_response(body, Page[ProductSummary])
 
 
-def read_rows(engine: Engine, query: Select[Any]) -> list[Row[Any]]:
-    """Every row of ``query``, on a pooled connection held only for the query."""
+def read_rows(engine: Engine, query: Select[Any], params: dict[str, Any] | None = None) -> list[Row[Any]]:
+    """Every row of ``query`` (with ``params``), on a pooled connection held only for the query."""
     with engine.connect() as connection:
-        return list(connection.execute(query))
+        return list(connection.execute(query, params or {}))
 
 
 @router.get("/{product_id}", response_model=ProductDetail)
