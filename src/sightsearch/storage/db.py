@@ -35,8 +35,9 @@ def create_db_engine(url: str) -> Engine:
         parsed = make_url(url)
     except Exception:  # sqlalchemy's ArgumentError quotes the URL, password included: not chained, not shown
         # The URL may hold a password; echo it masked, the shape is what the reader needs to fix it.
-        raise ConfigurationError(f"SIGHTSEARCH_DATABASE_URL is not a database URL: {redact_url(url)!r} (expected "
-                                 "sqlite:///PATH or postgresql+psycopg://HOST/DB, credentials before the host)") from None
+        raise ConfigurationError(
+            f"SIGHTSEARCH_DATABASE_URL is not a database URL: {redact_url(url)!r} (expected sqlite:///PATH or "
+            "postgresql+psycopg://HOST/DB, credentials before the host)") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
