@@ -23,7 +23,7 @@ def demo_shop(*extra: str) -> Iterator[str]:
     process = subprocess.Popen([sys.executable, "-m", "sightsearch", "demo-site", "--port", str(port), *extra],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # a 30,000-product shop takes a while to generate on a busy machine
         while time.monotonic() < deadline:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

@@ -11,6 +11,7 @@ from sightsearch.etl.validate import validate
 from sightsearch.extract import currency as extract_currency
 from sightsearch.extract import extract_product
 from sightsearch.extract.availability import _BY_KEY, _PHRASES
+from sightsearch.records import ProductRecord
 from sightsearch.vocabulary import (
     AVAILABILITY_VALUES, COMMON_CURRENCIES, CURRENCIES, availability_name, plausible_old_price, stock_class,
 )
@@ -32,7 +33,8 @@ def test_a_kuna_priced_page_passes_validation() -> None:
     html = "<html lang='hr'><body><h1>Kožna torbica</h1><p class='price'>349,99 kn</p></body></html>"
     product = extract_product(html, "https://trgovina.example.hr/p/torbica")
     assert (product.price, product.currency) == (Decimal("349.99"), "HRK")
-    record = {**product.to_output(), "site": "trgovina.example.hr", "product_key": "url:/p/torbica"}
+    record = ProductRecord(**product.model_dump(), site="trgovina.example.hr",
+                           product_key="url:/p/torbica")
     result = validate([record], StageContext("run"))
     assert not result.rejects, result.rejects
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sightsearch.netaddr import is_loopback_host
+
 
 class Settings(BaseSettings):
     """Runtime configuration. Defaults give a working embedded pipeline on SQLite with no services."""
@@ -32,6 +34,7 @@ class Settings(BaseSettings):
     backoff_max: float = Field(60.0, gt=0, description="Largest back-off delay in seconds.")
     max_retry_after: float = Field(120.0, gt=0, description="Longest Retry-After honoured; longer waits fail the fetch as transient.")
     respect_robots: bool = Field(True, description="Obey robots.txt Disallow and Crawl-delay.")
+    parse_processes: int = Field(0, ge=0, le=64, description="Processes that parse pages and extract products in the embedded mode; 0: one per core beyond the first (none on one core).")
 
     # Browser rendering (crawl/browser: Selenium on Debian's chromium + chromium-driver)
     render: str = Field("auto", pattern="^(never|auto|always)$", description="never: HTTP only; auto: render app shells and sites that need it; always: render every page.")
@@ -88,8 +91,6 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_public_bind_without_auth(self) -> Settings:
         # An open write API on a network address lets anyone start crawls from this host; refuse, do not warn.
-        from sightsearch.api.bind import is_loopback_host
-
         if not self.api_auth_enabled and not is_loopback_host(self.api_host):
             raise ValueError(f"api_auth_enabled=false with api_host={self.api_host!r}: bind 127.0.0.1 or enable API keys")
         return self
@@ -103,6 +104,7 @@ class Settings(BaseSettings):
 
     # Pipeline
     batch_size: int = Field(100, ge=1, description="Records per ETL batch.")
+    keep_inferred: bool = Field(True, description="Keep values extraction guessed rather than read (sources `inferred:...`, e.g. stock assumed from a shown price); false leaves them empty.")
     load_retries: int = Field(6, ge=0, description="Retries of a load during a database outage (back-off as for fetches) before the batch is parked on disk.")
     data_dir: Path = Field(Path(".sightsearch"), description="Folder for local state (event spool, caches).")
 
@@ -122,6 +124,28 @@ class Settings(BaseSettings):
     # API request guard and bounded work (issue 12)
     api_image_decode_mb: int = Field(256, ge=16, description="Megabytes of decoded pixels search-by-image uploads may hold at once; an upload needing more alone is refused from its header.")
     api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: the loopback names on a loopback bind, and `serve` refuses a non-loopback bind.')
+    # Ask the database (`sightsearch sql` / `ask`, /api/v1/sql and /api/v1/ask): the guard, the read-only role, the model
+    llm_model: str | None = Field(None, description="Chat model for `ask` as provider:model (e.g. openai:gpt-4o-mini, needs the agent extra); unset: the offline question parser.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL of the model server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1.")
+    llm_api_key: str | None = Field(None, repr=False, description="API key of the model server (kept out of reprs and logs).")
+    agent_max_tool_calls: int = Field(8, ge=1, le=50, description="Tool calls the model may make for one question before it is stopped.")
+    query_timeout: float = Field(5.0, gt=0, le=300, description="Seconds one read-only query may run before the database stops it.")
+    query_max_rows: int = Field(200, ge=1, le=10_000, description="Rows a query returns at most (a LIMIT is injected or capped); the model sees fewer.")
+    query_role: str = Field("sightsearch_reader", pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="PostgreSQL login role the queries run as; `sightsearch db upgrade` creates it with SELECT on the allowlisted tables only.")
+    query_role_password: str | None = Field(None, repr=False, description="Password of the read-only role; required to query a PostgreSQL store.")
+    ask_rate_limit: int = Field(30, ge=1, description="Questions and queries one API key (or client address without a key) may send per minute.")
+    # Deployment: production refuses placeholder or empty secrets (docker-compose.yml sets production)
+    environment: str = Field("development", pattern="^(development|production)$", description="development, or production: then empty or placeholder secrets (Flower password, passwords in the store, broker and Redis URLs) stop the process.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        # A stack started from a copied .env.example would run with passwords printed in the repository.
+        from sightsearch.secret_checks import unsafe_secrets
+
+        if self.environment == "production" and (unsafe := unsafe_secrets(self)):
+            raise ValueError(f"environment=production with empty or placeholder secrets: {', '.join(unsafe)}; "
+                             "set real ones in .env (openssl rand -hex 32)")
+        return self
 
 
 FLOWER_MIN_PASSWORD_LENGTH = 12

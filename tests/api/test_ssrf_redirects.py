@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from sightsearch.api.ssrf import url_guard
+from sightsearch.crawl.ssrf import url_guard
 from sightsearch.config import Settings
 from sightsearch.runner import EmbeddedRun
 from sightsearch.storage.db import session_scope

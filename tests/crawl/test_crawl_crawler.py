@@ -6,8 +6,12 @@ from collections import Counter
 
 from crawl_site import LocalSite, respond
 from sightsearch.config import Settings
+import pytest
+
 from sightsearch.crawl import CrawlRequest, Crawler, CrawlStats, FetchedPage, HttpFetcher, HttpStatusTransientError
-from sightsearch.crawl import MemoryFrontier
+from sightsearch.crawl import MemoryFrontier, RobotsPolicy, robots_text_fetcher
+from sightsearch.crawl.page import PageHandler, PageOutcome
+from sightsearch.crawl.politeness import LocalPoliteness
 from sightsearch.errors import PermanentFetchError
 from sightsearch.events.bus import MemoryBus
 from sightsearch.events.catalog import PageFailed, PageFetched
@@ -35,33 +39,41 @@ def build_shop(site: LocalSite, robots: str = "User-agent: *\nDisallow: /private
 
 
 class Recorder:
-    """Collects what the crawler hands to its callbacks."""
+    """Collects the outcomes the crawler hands to its callback."""
 
-    def __init__(self, fail_on: str | None = None) -> None:
+    def __init__(self) -> None:
         self.pages: list[tuple[FetchedPage, CrawlRequest]] = []
         self.failures: list[tuple[CrawlRequest, Exception]] = []
+        self.dead_letters: list[tuple[str, str, dict]] = []
         self.progress: list[int] = []
-        self.fail_on = fail_on
 
-    async def on_page(self, page: FetchedPage, request: CrawlRequest) -> None:
-        self.pages.append((page, request))
-        if self.fail_on and self.fail_on in page.url:
-            raise ValueError(f"extraction broke on {page.url}")
-
-    async def on_failure(self, request: CrawlRequest, error: Exception) -> None:
-        self.failures.append((request, error))
+    async def on_outcome(self, outcome: PageOutcome) -> None:
+        if outcome.page is not None:
+            self.pages.append((outcome.page, outcome.request))
+        if outcome.status == "failed":
+            assert outcome.error is not None
+            self.failures.append((outcome.request, outcome.error))
+        self.dead_letters.extend(outcome.dead_letters)
 
     def on_progress(self, stats: CrawlStats) -> None:
         self.progress.append(stats.pages_done)
 
 
+async def crawl_with(settings: Settings, seeds: list[str], on_outcome, *, max_pages: int = 100,  # type: ignore[no-untyped-def]
+                     bus: MemoryBus | None = None, on_progress=None, run_id: str = "run-1") -> CrawlStats:  # type: ignore[no-untyped-def]
+    bus = bus or MemoryBus()
+    async with HttpFetcher(settings) as fetcher:
+        robots = RobotsPolicy(robots_text_fetcher(fetcher), settings.user_agent)
+        handler = PageHandler(settings, run_id, fetcher, LocalPoliteness(settings), bus, robots=robots)
+        crawler = Crawler(handler, MemoryFrontier(), concurrency=settings.concurrency)
+        return await crawler.run(seeds, on_outcome, max_pages=max_pages, on_progress=on_progress)
+
+
 async def crawl(site: LocalSite, settings: Settings, recorder: Recorder, *, seed: str = "/shop",
                 max_pages: int = 100) -> tuple[CrawlStats, MemoryBus]:
     bus = MemoryBus()
-    async with HttpFetcher(settings) as fetcher:
-        crawler = Crawler(settings, fetcher, MemoryFrontier(), bus, "run-1")
-        stats = await crawler.run([site.url(seed)], recorder.on_page, max_pages=max_pages,
-                                  on_failure=recorder.on_failure, on_progress=recorder.on_progress)
+    stats = await crawl_with(settings, [site.url(seed)], recorder.on_outcome, max_pages=max_pages, bus=bus,
+                             on_progress=recorder.on_progress)
     return stats, bus
 
 
@@ -98,13 +110,24 @@ async def test_crawl_stops_at_max_pages(site: LocalSite, settings: Settings) -> 
     assert len(fetched_events(bus)) == 5
 
 
-async def test_on_page_errors_do_not_stop_the_crawl(site: LocalSite, settings: Settings) -> None:
+async def test_extraction_errors_do_not_stop_the_crawl(site: LocalSite, settings: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import sightsearch.crawl.analysis as page_module
+
+    def broken(html: object, url: str, run_id: str, **_: object) -> None:
+        if "/p/" in url:
+            raise ValueError(f"extraction broke on {url}")
+
+    monkeypatch.setattr(page_module, "page_record", broken)
     expected = build_shop(site)
-    recorder = Recorder(fail_on="/p/")
+    recorder = Recorder()
     stats, bus = await crawl(site, settings, recorder)
     assert stats.pages_fetched == len(expected) and stats.handler_errors == 9
-    assert sorted(request.url for request, _ in recorder.failures) == sorted(site.url(f"/p/{n}") for n in range(1, 10))
-    assert all(isinstance(error, ValueError) for _, error in recorder.failures)
+    # Each broken page is a dead letter with the reason, and its links were still queued before extraction.
+    assert sorted(payload["url"] for _, _, payload in recorder.dead_letters) == \
+        sorted(site.url(f"/p/{n}") for n in range(1, 10))
+    assert all(stage == "extract" and reason.startswith("ValueError: extraction broke")
+               for stage, reason, _ in recorder.dead_letters)
     assert len(fetched_events(bus)) == len(expected) and failed_events(bus) == []
 
 
@@ -166,10 +189,7 @@ async def test_retry_after_beyond_the_cap_fails_without_waiting(site: LocalSite,
 async def test_a_redirecting_seed_moves_the_scope(site: LocalSite, settings: Settings) -> None:
     build_shop(site)
     site.redirect("/start", site.url("/shop"), 301)  # the seed below uses "localhost": another site key
-    bus = MemoryBus()
-    async with HttpFetcher(settings) as fetcher:
-        crawler = Crawler(settings, fetcher, MemoryFrontier(), bus, "run-2")
-        stats = await crawler.run([f"http://localhost:{site.port}/start"], Recorder().on_page, max_pages=100)
+    stats = await crawl_with(settings, [f"http://localhost:{site.port}/start"], Recorder().on_outcome)
     assert stats.pages_fetched == 14 and site.count("/p/9") == 1
 
 
@@ -179,14 +199,13 @@ async def test_a_sitemap_seed_queues_its_pages() -> None:
 
     pages: list[str] = []
 
-    async def on_page(page: FetchedPage, request: CrawlRequest) -> None:
-        pages.append(page.url)
+    async def on_outcome(outcome: PageOutcome) -> None:
+        if outcome.page is not None:
+            pages.append(outcome.page.url)
 
     truth = DemoShop(products=60).truth()
     with running_demo_site(products=60) as base:
         settings = Settings(backoff_base=0.05, max_retry_after=2)
-        async with HttpFetcher(settings) as fetcher:
-            crawler = Crawler(settings, fetcher, MemoryFrontier(), MemoryBus(), "run-sitemap")
-            await crawler.run([base + "/sitemap.xml"], on_page, max_pages=500)
+        await crawl_with(settings, [base + "/sitemap.xml"], on_outcome, max_pages=500)
     fetched = {url.removeprefix(base) for url in pages}
     assert {p["path"] for p in truth["products"]} <= fetched

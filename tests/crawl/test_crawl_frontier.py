@@ -1,5 +1,7 @@
-"""The frontier contract: dedup by fingerprint, retries held until due, products first. Parametrized over backends:
-the memory frontier, and the Redis one (on a throwaway redis-server) that the distributed mode shares."""
+"""The frontier contract of the embedded loop: dedup by fingerprint, retries held until due, products first.
+
+(The distributed mode's frontier is the run's Redis state, admission by one Lua script, and Celery's queues; its
+contract is tested through the crawl itself, in tests/modes and tests/distributed.)"""
 
 from __future__ import annotations
 
@@ -9,22 +11,15 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 
 from sightsearch.crawl import CrawlRequest, Frontier, MemoryFrontier
-from sightsearch.crawl.redis_frontier import RedisFrontier
-from tests.services.redis import redis_server, redis_url  # noqa: F401 (fixtures)
 
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest], Frontier]] = {
     "memory": lambda request: MemoryFrontier(),
-    "redis": lambda request: RedisFrontier.from_url(request.getfixturevalue("redis_url"), "test:frontier"),
 }
 
 
 @pytest.fixture(params=sorted(BACKENDS))
 async def frontier(request: pytest.FixtureRequest) -> AsyncIterator[Frontier]:
-    backend = BACKENDS[request.param](request)
-    yield backend
-    if isinstance(backend, RedisFrontier):
-        await backend.clear()
-        await backend.aclose()
+    yield BACKENDS[request.param](request)
 
 
 async def test_frontier_dedups_by_fingerprint(frontier: Frontier) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sightsearch.crawl import discover_links, parse_sitemap
 from sightsearch.crawl.sitemap import MAX_SITEMAP_BYTES, is_sitemap_index
+from sightsearch.extract.document import load_document, parse_html
 
 PAGE = "http://shop.test/catalog/shoes?page=1"
 
@@ -54,6 +55,20 @@ def test_selectors_decide_when_given() -> None:
         html, "http://shop.test/", product_link_selectors=[".tile a"], pagination_selectors=[".more a"])}
     assert links == {"http://shop.test/x/1": "product", "http://shop.test/p/2": "unknown",
                      "http://shop.test/x?page=9": "listing", "http://shop.test/next": "unknown"}
+
+
+def test_a_tree_parsed_for_extraction_gives_the_same_links() -> None:
+    # The crawler may parse a page once and share the tree: the Document (scripts removed) or the bare lxml tree.
+    html = LISTING_HTML.replace("<body>", "<body><script>var a = '<a href=\\'/p/ghost\\'>';</script>"
+                                          "<noscript><a href='/p/no-js'>x</a></noscript>")
+    def described(source: object, **selectors: list[str]) -> list[tuple[str, str]]:
+        return [(link.url, link.kind) for link in discover_links(source, PAGE, **selectors)]  # type: ignore[arg-type]
+
+    for selectors in ({}, {"product_link_selectors": ["nav a"], "pagination_selectors": [".pagination a"]}):
+        expected = described(html, **selectors)
+        assert expected and described(load_document(html, PAGE), **selectors) == expected
+        assert described(parse_html(LISTING_HTML), **selectors) == described(LISTING_HTML, **selectors)
+    assert not {"http://shop.test/p/ghost", "http://shop.test/p/no-js"} & set(dict(described(html)))
 
 
 def test_malformed_html_still_yields_links() -> None:

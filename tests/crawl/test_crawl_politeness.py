@@ -11,6 +11,7 @@ import pytest
 from crawl_site import LocalSite
 from sightsearch.config import Settings
 from sightsearch.crawl import DomainThrottle, HttpFetcher, RobotsPolicy, backoff_delay, robots_text_fetcher
+from sightsearch.crawl.robots import MAX_ROBOTS_BYTES, robots_head
 
 ROBOTS = """User-agent: OtherBot
 Disallow: /
@@ -104,3 +105,23 @@ async def test_penalize_pauses_the_site_capped(settings: Settings) -> None:
     starts = await _starts(throttle, 1)
     assert 0.28 <= starts[0] - before < 0.5
     assert throttle.paused_for("other:80") == 0.0
+
+
+async def test_oversized_robots_is_read_up_to_500_kib(site: LocalSite, settings: Settings) -> None:
+    # Larger than the page cap: Google's spec reads the first 500 KiB, so a giant file is not "missing" (allow all).
+    filler = "# " + "x" * 97 + "\n"
+    early = "User-agent: *\nDisallow: /private/\n"
+    late = "User-agent: *\nDisallow: /late/\n"  # past 500 KiB: ignored
+    body = early + filler * (MAX_ROBOTS_BYTES // len(filler)) + late + filler * 10
+    assert len(body.encode()) > max(settings.max_page_bytes, MAX_ROBOTS_BYTES)
+    site.page("/robots.txt", body, content_type="text/plain")
+    async with HttpFetcher(settings) as fetcher:
+        robots = RobotsPolicy(robots_text_fetcher(fetcher), "SightSearchBot")
+        assert not await robots.allowed(site.url("/private/x"))
+        assert await robots.allowed(site.url("/late/x")) and await robots.allowed(site.url("/a"))
+
+
+def test_robots_head_cuts_at_a_whole_line() -> None:
+    text = "User-agent: *\n" + "#" * (MAX_ROBOTS_BYTES - 20) + "\nDisallow: /private/area\n"
+    head = robots_head(text)
+    assert len(head.encode()) <= MAX_ROBOTS_BYTES and head.endswith("\n") and "Disallow" not in head

@@ -8,7 +8,8 @@ from sightsearch.config import Settings
 from sightsearch.crawl import CrawlRequest
 from sightsearch.errors import TransientFetchError
 from sightsearch.workers.app import create_app
-from sightsearch.workers.tasks import countdown, retry_delay
+from sightsearch.crawl.page import retry_delay
+from sightsearch.workers.tasks import countdown
 
 
 @pytest.fixture

@@ -25,11 +25,14 @@ def settings() -> Settings:
 
 
 def test_mask_proxy_url() -> None:
-    assert mask_proxy_url("http://bob:hunter2@10.0.0.1:3128") == "http://bob:***@10.0.0.1:3128"
+    assert mask_proxy_url("http://bob:hunter2@10.0.0.1:3128") == "http://***@10.0.0.1:3128"
+    # A key passed as the user name, with or without an empty password, is masked too.
+    assert mask_proxy_url("http://KEY123456@10.0.0.1:3128") == "http://***@10.0.0.1:3128"
+    assert mask_proxy_url("http://KEY123456:@10.0.0.1:3128") == "http://***@10.0.0.1:3128"
     assert mask_proxy_url("http://10.0.0.1:3128") == "http://10.0.0.1:3128"
     pool = ProxyPool([f"http://bob:{SECRET}@10.0.0.1:3128"])
     assert SECRET not in repr(pool.proxies) and SECRET not in repr(pool.choose())
-    assert pool.scrub(f"failed http://bob:{SECRET}@10.0.0.1:3128 ({SECRET})") == "failed http://bob:***@10.0.0.1:3128 (***)"
+    assert pool.scrub(f"failed http://bob:{SECRET}@10.0.0.1:3128 ({SECRET})") == "failed http://***@10.0.0.1:3128 (***)"
 
 
 async def test_round_robin_through_authenticated_proxies(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
@@ -85,7 +88,7 @@ async def test_dead_proxy_fails_over_without_leaking_credentials(settings: Setti
             with pytest.raises(TransientFetchError) as failed:
                 await fetcher.fetch(CrawlRequest(url=url))
             assert (await fetcher.fetch(CrawlRequest(url=url))).status == 200
-    assert SECRET not in str(failed.value) and "carol:***@" in str(failed.value)
+    assert SECRET not in str(failed.value) and "http://***@127.0.0.1" in str(failed.value)
     assert failed.value.__cause__ is None and failed.value.__suppress_context__  # no traceback with the proxy URL
     assert pool.proxies[0].failures == 1 and good.seen == 1  # type: ignore[attr-defined]
     assert SECRET not in caplog.text

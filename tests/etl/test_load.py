@@ -71,7 +71,7 @@ async def test_replay_starts_at_the_rejecting_stage(engine: Engine) -> None:
     outcome = await pipeline.process([raw(7, currency="EURO")])
     rejected = outcome.rejects[0]
     assert rejected.stage == "validate"
-    fixed = rejected.record | {"currency": "EUR"}
+    fixed = rejected.payload() | {"currency": "EUR"}
     replayed = await pipeline.process([fixed], start=rejected.stage)
     assert replayed.counts["inserted"] == 1
 

@@ -113,8 +113,8 @@ def test_sku_from_url_id() -> None:
         ('<h1>K</h1><p class="stock in-stock">Auf Lager</p>', "InStock", "heuristic:stock-text"),
         ("<h1>K</h1><p>Availability: 4 pcs</p>", "InStock", "heuristic:label"),
         ("<h1>K</h1><button type=submit>Ajouter au panier</button>", "InStock", "heuristic:buy-button"),
-        ("<h1>K</h1><button disabled>Add to cart</button>", None, None),
-        ('<h1>K</h1><span class="price">$5.00</span>', "InStock", "heuristic:priced"),
+        ("<h1>K</h1><button disabled>Add to cart</button>", "OutOfStock", "heuristic:buy-button"),
+        ('<h1>K</h1><span class="price">$5.00</span>', "InStock", "inferred:priced"),
     ],
 )
 def test_availability_from_the_page(body: str, expected: str | None, source: str | None) -> None:

@@ -64,8 +64,17 @@ def test_opengraph_product_tags() -> None:
 
 def test_jsonld_outranks_microdata_and_opengraph() -> None:
     head = '<meta property="product:price:amount" content="1.00">'
+    hidden = MICRODATA.replace("1.299,00 €", "")  # neither price is shown: the source's prior decides
     body = ('<script type="application/ld+json">{"@type":"Product","name":"K","offers":{"price":"3.00",'
-            '"priceCurrency":"EUR"}}</script>' + MICRODATA)
+            '"priceCurrency":"EUR"}}</script>' + hidden)
     product = extract_product(page(body, head=head), URL)
     assert product.price == Decimal("3.00") and product.sources["price"] == "jsonld"
     assert product.sku == "BK-7" and product.sources["sku"] == "microdata"  # gaps are filled by the next source
+
+
+def test_the_price_the_page_shows_beats_a_disagreeing_higher_source() -> None:
+    body = ('<script type="application/ld+json">{"@type":"Product","name":"K","offers":{"price":"3.00",'
+            '"priceCurrency":"EUR"}}</script>' + MICRODATA)
+    product = extract_product(page(body), URL)
+    assert product.price == Decimal("1299.00") and product.sources["price"] == "microdata"
+    assert "shown on the page" in product.evidence["price"] and "beat 3.00 from jsonld" in product.evidence["price"]

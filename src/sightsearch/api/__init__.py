@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sightsearch.api.ssrf import UnsafeUrlError, check_public_url, check_public_url_async
+from sightsearch.crawl.ssrf import UnsafeUrlError, check_public_url, check_public_url_async
 
 if TYPE_CHECKING:
     from sightsearch.api.app import create_app

@@ -9,12 +9,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
-from sightsearch.api.bind import is_loopback_host
+from sightsearch.netaddr import is_loopback_host
+from sightsearch.api.console import mount_console
 from sightsearch.api.deps import API_KEY_HEADER
 from sightsearch.api.errors import install_error_handlers
 from sightsearch.api.guard import LOOPBACK_NAMES, RequestGuard
 from sightsearch.api.middleware import BodyLimit, CatchErrors, RecordRequests
-from sightsearch.api.routers import API_PREFIX, failures, images, metrics, ops, products, runs
+from sightsearch.api.routers import API_PREFIX, ask, failures, images, metrics, ops, products, runs
 from sightsearch.api.state import ApiState
 from sightsearch.config import Settings
 
@@ -38,8 +39,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
                               f"Writes need an API key in the `{API_KEY_HEADER}` header.")
     app.state.api = state
     install_error_handlers(app)
-    for module in (products, images, runs, failures, metrics, ops):
+    for module in (products, images, runs, failures, metrics, ops, ask):
         app.include_router(module.router)
+    mount_console(app)  # after the API: its routes are matched first
     _add_middleware(app, state)
     return app
 

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
-
 from sightsearch.errors import ConfigurationError
-
-
-def is_loopback_host(host: str) -> bool:
-    """True for ``localhost`` and loopback IP literals; every other name or address counts as public.
-
-    Names are not resolved: a bind address that is a name is treated as public, the safe side.
-    """
-    name = host.strip().strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+from sightsearch.netaddr import is_loopback_host
 
 
 def check_bind(host: str, auth_enabled: bool, allowed_hosts: list[str] | None = None) -> None:

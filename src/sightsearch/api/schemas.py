@@ -91,6 +91,11 @@ class ProductDetail(ProductSummary):
     description: str | None
     old_price: Money | None
     attributes: dict[str, Any]
+    sources: dict[str, str] = Field(default_factory=dict, description=(
+        "Where each field's value came from (jsonld, microdata, spec, heuristic:..., state:...); a value guessed "
+        "rather than read from the page has a source starting with 'inferred:' (e.g. stock assumed from a price)."))
+    confidence: dict[str, float] = Field(default_factory=dict, description=(
+        "Extraction confidence (0..1) of the scored fields (price, availability, brand)."))
     first_seen: UtcDatetime
     last_seen: UtcDatetime
     last_run_id: str | None

@@ -43,7 +43,7 @@ class EmbeddedSubmitter:
 
     async def submit(self, seeds: list[str], max_pages: int) -> str:
         """Start the run; raises ``TooManyRuns`` when the process is at its limit."""
-        from sightsearch.api.ssrf import url_guard
+        from sightsearch.crawl.ssrf import url_guard
         from sightsearch.runner import EmbeddedRun
 
         if len(self._active) >= self.settings.api_max_active_runs:

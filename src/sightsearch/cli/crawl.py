@@ -32,8 +32,6 @@ def crawl(
     from sightsearch.extract import load_spec
     from sightsearch.runner import EmbeddedRun
 
-    if distributed and spec:
-        raise typer.BadParameter("site specs are not passed to distributed workers yet; crawl embedded", param_hint="--spec")
     updates: dict[str, object] = {"download_images": not no_images}
     if concurrency:
         updates["concurrency"] = concurrency
@@ -47,6 +45,7 @@ def crawl(
 
         check_browser_installed(settings)  # fails before crawling, naming the Debian packages
     limit = max_pages or settings.max_pages
+    site_spec = load_spec(spec) if spec else None
     with _progress() as progress:
         task = progress.add_task("crawling", total=limit, loaded=0, rejected=0)
 
@@ -56,18 +55,21 @@ def crawl(
         if distributed:
             from sightsearch.workers import run_distributed
 
-            summary = run_distributed(urls, settings, limit, on_progress)
+            summary = run_distributed(urls, settings, limit, on_progress, spec=site_spec)
         else:
-            run = EmbeddedRun(settings, spec=load_spec(spec) if spec else None, max_pages=limit, on_progress=on_progress)
+            run = EmbeddedRun(settings, spec=site_spec, max_pages=limit, on_progress=on_progress)
             summary = asyncio.run(run.execute(urls))
         done = summary.counts["pages_fetched"] + summary.counts["pages_failed"]
         progress.update(task, total=done, completed=done, loaded=summary.counts["loaded"],
                         rejected=summary.counts["rejected"])
     if as_json:
-        typer.echo(json.dumps({"run_id": summary.run_id, "status": summary.status,
+        typer.echo(json.dumps({"run_id": summary.run_id, "status": summary.status, "error": summary.error,
                                "seconds": round(summary.seconds, 3), "counts": dict(summary.counts)}))
     else:
         _print_summary(summary)
+    if summary.status == "failed":
+        console.print(f"[red]run failed:[/red] {summary.error}")
+        raise typer.Exit(1)
 
 
 def _progress() -> Progress:
@@ -101,12 +103,15 @@ def extract(
     files: Annotated[list[Path] | None, typer.Argument(help="HTML files (.html or .html.gz).")] = None,
     url: Annotated[str | None, typer.Option(help="The page's URL, to resolve links and guess the locale.")] = None,
     manifest: Annotated[Path | None, typer.Option(help='JSONL of {"id","path","url"} lines.', exists=True)] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Print every price, availability and brand candidate with its score.")] = False,
 ) -> None:
     """Extract the product of each page and print one JSON object per line."""
     from sightsearch.extract import extract_manifest, extract_product, read_html_file
+    from sightsearch.extract.manifest import PageTooLarge
 
+    max_bytes = get_settings().max_page_bytes
     if manifest:
-        for item in extract_manifest(manifest):
+        for item in extract_manifest(manifest, max_bytes):
             typer.echo(json.dumps(item, ensure_ascii=False))
         return
     if not files:
@@ -114,11 +119,27 @@ def extract(
     for path in files:
         page_url = url or path.resolve().as_uri()
         try:
-            product = extract_product(read_html_file(path), page_url)
-        except OSError as err:
+            html = read_html_file(path, max_bytes)
+        except (OSError, EOFError, PageTooLarge) as err:
             typer.echo(json.dumps({"id": str(path), "url": page_url, "error": str(err)}))
             continue
-        typer.echo(json.dumps({"id": str(path), **product.to_output()}, ensure_ascii=False))
+        if explain:
+            _explain(html, page_url)
+            continue
+        typer.echo(json.dumps({"id": str(path), **extract_product(html, page_url).to_output()}, ensure_ascii=False))
+
+
+def _explain(html: bytes, url: str) -> None:
+    """Print the candidates of each scored field, best first, and which one won."""
+    from sightsearch.extract.explain import explain_page
+
+    for field, rows, verdict in explain_page(html, url):
+        table = Table(title=f"{field}: {verdict}")
+        for column in ("value", "source", "score", "evidence"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
 
 
 @app.command("demo-site")

@@ -156,10 +156,14 @@ app.add_typer(db, name="db")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: head)."""
     from sightsearch.storage.db import current_revision
+    from sightsearch.storage.query_role import ensure_query_role
 
-    engine = get_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = get_engine(settings.database_url)
     upgrade_schema(engine, revision)
     console.print(f"database at revision {current_revision(engine)}")
+    if ensure_query_role(engine, settings.query_role, settings.query_role_password):
+        console.print(f"read-only query role {settings.query_role} ready")
 
 
 @db.command("downgrade")

@@ -1,7 +1,7 @@
 """Crawling: frontier, fetchers, politeness (robots.txt, per-site throttle), link discovery and the crawler."""
 
 from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher, Frontier
-from sightsearch.crawl.crawler import Crawler, OnFailure, OnPage, OnProgress
+from sightsearch.crawl.crawler import Crawler, OnOutcome, OnProgress
 from sightsearch.crawl.decode import decode_body
 from sightsearch.crawl.frontier import MemoryFrontier
 from sightsearch.crawl.http import HttpFetcher, HttpStatusPermanentError, HttpStatusTransientError, parse_retry_after
@@ -26,8 +26,7 @@ __all__ = [
     "HttpStatusTransientError",
     "LinkSelectors",
     "MemoryFrontier",
-    "OnFailure",
-    "OnPage",
+    "OnOutcome",
     "OnProgress",
     "RobotsPolicy",
     "backoff_delay",

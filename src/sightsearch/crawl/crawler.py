@@ -1,62 +1,46 @@
-"""The crawler: the public entry point that runs workers over a frontier, politely, within one site's scope."""
+"""The crawler: the embedded backend's entry point, workers over a frontier within the seeds' sites."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 
-from sightsearch.config import Settings
-from sightsearch.crawl.base import CrawlRequest, Fetcher, Frontier
-from sightsearch.crawl.links import LinkSelectors
-from sightsearch.crawl.robots import RobotsPolicy, robots_text_fetcher
-from sightsearch.crawl.run import CrawlContext, CrawlRun, OnFailure, OnPage, OnProgress, RunOptions
+from sightsearch.crawl.base import CrawlRequest, Frontier
+from sightsearch.crawl.page import PageHandler
+from sightsearch.crawl.run import CrawlLoop, OnOutcome, OnProgress, RunOptions
 from sightsearch.crawl.stats import CrawlStats
-from sightsearch.crawl.throttle import DomainThrottle
 from sightsearch.crawl.urls import canonicalize_url, site_of
-from sightsearch.events.bus import EventBus
 
-__all__ = ["Crawler", "OnFailure", "OnPage", "OnProgress"]
+__all__ = ["Crawler", "OnOutcome", "OnProgress"]
 
 
 class Crawler:
-    """Crawls the sites of its seeds. The caller owns and closes the fetcher, frontier and bus.
+    """Crawls the sites of its seeds with ``concurrency`` workers. The caller owns the handler's collaborators and
+    the frontier, and closes them."""
 
-    Politeness: robots.txt is read once per site (unless ``respect_robots`` is off) and its Crawl-delay widens the
-    per-site gap; the throttle caps requests in flight per site and pauses a site after a 429 or 503.
-    """
+    def __init__(self, handler: PageHandler, frontier: Frontier, *, concurrency: int) -> None:
+        self.handler = handler
+        self.frontier = frontier
+        self.concurrency = concurrency
 
-    def __init__(
-        self, settings: Settings, fetcher: Fetcher, frontier: Frontier, bus: EventBus, run_id: str,
-        *, robots: RobotsPolicy | None = None, throttle: DomainThrottle | None = None,
-    ) -> None:
-        if robots is None and settings.respect_robots:
-            robots = RobotsPolicy(robots_text_fetcher(fetcher), settings.user_agent)
-        self._ctx = CrawlContext(settings, fetcher, frontier, bus, run_id, robots, throttle or DomainThrottle(settings))
-
-    async def run(
-        self, seeds: list[str], on_page: OnPage, *, max_pages: int, on_failure: OnFailure | None = None,
-        link_selectors: LinkSelectors | None = None, on_progress: OnProgress | None = None,
-    ) -> CrawlStats:
+    async def run(self, seeds: list[str], on_outcome: OnOutcome, *, max_pages: int,
+                  on_progress: OnProgress | None = None) -> CrawlStats:
         """Crawl from ``seeds`` until nothing is queued or in flight, or ``max_pages`` URLs reached an outcome.
 
-        Only the seeds' sites are crawled. ``on_page`` gets every fetched page after its links were queued; an
-        exception in it is counted and passed to ``on_failure``, never fatal. ``on_failure`` also gets every
-        request that failed for good (the pipeline dead-letters it). ``on_progress`` gets the live stats after
-        each page. URLs left in the frontier when the budget is spent stay there (a shared frontier keeps them).
+        Only the seeds' sites are crawled. ``on_outcome`` gets every page's final outcome (fetched, failed or blocked)
+        and every retry; an exception in it is counted as a handler error, never fatal. ``on_progress`` gets the live
+        stats after each page. URLs left in the frontier when the budget is spent stay there.
         """
-        options = RunOptions(
-            on_page, on_failure, on_progress, max_pages, link_selectors or LinkSelectors(),
-            frozenset(site_of(seed) for seed in seeds),
-        )
-        run = CrawlRun(self._ctx, options)
+        options = RunOptions(on_outcome, on_progress, max_pages, frozenset(site_of(seed) for seed in seeds))
+        loop = CrawlLoop(self.handler, self.frontier, options)
         for seed in seeds:
-            await self._ctx.frontier.add(CrawlRequest(url=canonicalize_url(seed)))
+            await self.frontier.add(CrawlRequest(url=canonicalize_url(seed)))
         started = time.monotonic()
-        workers = [asyncio.create_task(run.work()) for _ in range(self._ctx.settings.concurrency)]
+        workers = [asyncio.create_task(loop.work()) for _ in range(self.concurrency)]
         try:
             await asyncio.gather(*workers)
         finally:
             for worker in workers:  # a bug in one worker stops the run instead of leaving orphan tasks
                 worker.cancel()
-            run.stats.elapsed = time.monotonic() - started
-        return run.stats
+            loop.stats.elapsed = time.monotonic() - started
+        return loop.stats

@@ -14,6 +14,12 @@ UrlGuard = Callable[[str], Awaitable[None]]
 """Raises (a ``PermanentFetchError``) when the URL must not be requested."""
 
 
+def guarded_transport(guard: UrlGuard | None, **options: object) -> httpx.AsyncBaseTransport | None:
+    """The transport a guard pins connections with (``crawl.ssrf.SsrfGuard.transport``), or None for httpx's own."""
+    make = getattr(guard, "transport", None)
+    return make(**options) if make is not None else None
+
+
 def guard_hook(guard: UrlGuard) -> Callable[[httpx.Request], Awaitable[None]]:
     """An httpx request event hook that runs ``guard`` on each outgoing request's URL."""
 

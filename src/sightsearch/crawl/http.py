@@ -14,7 +14,7 @@ from typing_extensions import override
 from sightsearch.config import Settings
 from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
 from sightsearch.crawl.decode import decode_body, is_text_type
-from sightsearch.crawl.guard import UrlGuard, guard_hook
+from sightsearch.crawl.guard import UrlGuard, guard_hook, guarded_transport
 from sightsearch.crawl.urls import canonicalize_url, is_http_url
 from sightsearch.errors import PermanentFetchError, TransientFetchError
 
@@ -67,7 +67,7 @@ class HttpFetcher(Fetcher):
         if self._client is None:
             limit = self._settings.concurrency
             self._client = httpx.AsyncClient(
-                transport=self._transport,
+                transport=self._transport or guarded_transport(self._url_guard),
                 headers={"User-Agent": self._settings.user_agent},
                 timeout=httpx.Timeout(self._settings.request_timeout),
                 limits=httpx.Limits(max_connections=limit, max_keepalive_connections=limit),

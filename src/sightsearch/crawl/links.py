@@ -1,15 +1,22 @@
-"""Link discovery: the same-site links of a page, canonicalized and classified as listing, product or unknown."""
+"""Link discovery: the same-site links of a page, canonicalized and classified as listing, product or unknown.
+
+Works on the page's text, or on a tree already parsed for extraction (an lxml element or an
+``extract.document.Document``), so a page fetched by the crawler is parsed once for both.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from functools import lru_cache
+from urllib.parse import SplitResult, urljoin, urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from cssselect import GenericTranslator, SelectorError
+from lxml import etree
 
 from sightsearch.crawl.base import CrawlRequest
-from sightsearch.crawl.urls import canonicalize_url, is_http_url, same_site
+from sightsearch.crawl.urls import canonicalize_url, site_of
+from sightsearch.extract.document import Document, parse_html
 
 # Files that are never HTML pages: fetching them would waste the page budget.
 _ASSET_SUFFIX = re.compile(
@@ -24,6 +31,10 @@ _PAGINATION_QUERY = re.compile(r"(^|&)(page|p|pg|start|offset)=\d+", re.IGNORECA
 _PAGINATION_PATH = re.compile(r"/page/\d+/?$", re.IGNORECASE)
 _LISTING_PATH = re.compile(r"/(c|category|categories|collections?|catalog|shop|department)(/|$)", re.IGNORECASE)
 _PAGER_CLASS = re.compile(r"pagination|pager|paging", re.IGNORECASE)
+_HTTP = frozenset({"http", "https"})  # canonical URLs have a lower-case scheme
+
+PageSource = str | Document | etree._Element
+"""The page's HTML text, or its tree already parsed (``Document`` or an lxml element)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,74 +45,121 @@ class LinkSelectors:
     pagination: list[str] = field(default_factory=list)
 
 
-def _base_url(tree: LexborHTMLParser, page_url: str) -> str:
-    base = tree.css_first("base[href]")
-    href = (base.attributes.get("href") or "").strip() if base is not None else ""
+@lru_cache(maxsize=256)
+def _compiled(selector: str) -> etree.XPath:
+    """A site-spec CSS selector as compiled XPath (a spec's few selectors are used on every page)."""
+    try:
+        return etree.XPath(GenericTranslator().css_to_xpath(selector))
+    except (SelectorError, etree.XPathSyntaxError) as err:
+        raise ValueError(f"invalid link selector {selector!r}: {err}") from err
+
+
+class _Matcher:
+    """Which anchors of one page the selectors of one kind select (evaluated once per page, not per anchor)."""
+
+    def __init__(self, root: etree._Element, selectors: list[str]) -> None:
+        self.given = bool(selectors)
+        # The set holds the elements themselves: lxml hands out the same proxy for a node while one is alive.
+        self._hits = {node for selector in selectors for node in _compiled(selector)(root)}
+
+    def __call__(self, node: etree._Element) -> bool:
+        return node in self._hits
+
+
+def _root_of(source: PageSource) -> etree._Element | None:
+    if isinstance(source, Document):
+        return source.tree
+    if isinstance(source, str):
+        root = parse_html(source)
+        if root is not None:  # as a Document's tree has them removed: the same links from text or from a Document
+            etree.strip_elements(root, "noscript", "template", with_tail=False)
+        return root
+    return source
+
+
+def _base_url(root: etree._Element, page_url: str) -> str:
+    href = next((base.get("href", "").strip() for base in root.iter("base") if base.get("href")), "")
     return urljoin(page_url, href) if href else page_url
 
 
-def _is_skipped(node: LexborNode, url: str) -> bool:
-    rel = (node.attributes.get("rel") or "").lower().split()
-    return "nofollow" in rel or not is_http_url(url) or bool(_ASSET_SUFFIX.search(urlsplit(url).path))
+def _is_skipped(node: etree._Element, parts: SplitResult) -> bool:
+    rel = (node.get("rel") or "").lower().split()
+    return "nofollow" in rel or parts.scheme not in _HTTP or not parts.hostname or bool(_ASSET_SUFFIX.search(parts.path))
 
 
-def _in_pager(node: LexborNode) -> bool:
-    parent, hops = node.parent, 0
+def _in_pager(node: etree._Element) -> bool:
+    parent, hops = node.getparent(), 0
     while parent is not None and hops < 4:  # pagers wrap links in a few levels (nav > ul > li > a), not more
-        label = (parent.attributes.get("aria-label") or "").lower()
-        if _PAGER_CLASS.search(parent.attributes.get("class") or "") or label == "pagination":
+        label = (parent.get("aria-label") or "").lower()
+        if _PAGER_CLASS.search(parent.get("class") or "") or label == "pagination":
             return True
-        parent, hops = parent.parent, hops + 1
+        parent, hops = parent.getparent(), hops + 1
     return False
 
 
-def _matches(node: LexborNode, selectors: list[str]) -> bool:
-    return any(node.css_matches(selector) for selector in selectors)
+def _in_product_item(node: etree._Element) -> bool:
+    return any("Product" in (ancestor.get("itemtype") or "") for ancestor in node.iterancestors())
 
 
-def _heuristic_product(node: LexborNode, url: str) -> bool:
-    if node.attributes.get("itemprop") == "url" and node.css_matches("[itemtype*='Product'] a"):
+def _heuristic_product(node: etree._Element, parts: SplitResult) -> bool:
+    if node.get("itemprop") == "url" and _in_product_item(node):
         return True
-    return bool(_PRODUCT_PATH.search(urlsplit(url).path))
+    return bool(_PRODUCT_PATH.search(parts.path))
 
 
-def _heuristic_listing(node: LexborNode, url: str) -> bool:
-    rel = (node.attributes.get("rel") or "").lower().split()
-    parts = urlsplit(url)
+def _heuristic_listing(node: etree._Element, parts: SplitResult) -> bool:
+    rel = (node.get("rel") or "").lower().split()
     return (
         "next" in rel or "prev" in rel or _in_pager(node) or bool(_PAGINATION_QUERY.search(parts.query))
         or bool(_PAGINATION_PATH.search(parts.path)) or bool(_LISTING_PATH.search(parts.path))
     )
 
 
-def classify_link(node: LexborNode, url: str, selectors: LinkSelectors) -> str:
-    """``product``, ``listing`` or ``unknown`` for the anchor ``node`` pointing at ``url``."""
-    if selectors.product:
-        if _matches(node, selectors.product):
+def _classify(node: etree._Element, parts: SplitResult, product: _Matcher, pagination: _Matcher) -> str:
+    """``product``, ``listing`` or ``unknown`` for the anchor ``node`` pointing at the URL split in ``parts``."""
+    if product.given:
+        if product(node):
             return "product"
-    elif _heuristic_product(node, url):
+    elif _heuristic_product(node, parts):
         return "product"
-    if selectors.pagination:
-        return "listing" if _matches(node, selectors.pagination) else "unknown"
-    return "listing" if _heuristic_listing(node, url) else "unknown"
+    if pagination.given:
+        return "listing" if pagination(node) else "unknown"
+    return "listing" if _heuristic_listing(node, parts) else "unknown"
+
+
+def classify_link(node: etree._Element, url: str, selectors: LinkSelectors | None = None) -> str:
+    """``product``, ``listing`` or ``unknown`` for one anchor (of an lxml tree) pointing at ``url``."""
+    root, selectors = node.getroottree().getroot(), selectors or LinkSelectors()
+    return _classify(node, urlsplit(url), _Matcher(root, selectors.product), _Matcher(root, selectors.pagination))
 
 
 def discover_links(
-    html: str,
+    source: PageSource,
     page_url: str,
     *,
     product_link_selectors: list[str] | None = None,
     pagination_selectors: list[str] | None = None,
 ) -> list[CrawlRequest]:
-    """Same-site links of ``html`` as requests (url canonical, kind set, referer = ``page_url``), in page order,
-    each URL once. Skips non-HTTP schemes, asset files and ``rel=nofollow``."""
-    selectors = LinkSelectors(product=product_link_selectors or [], pagination=pagination_selectors or [])
-    tree = LexborHTMLParser(html)
-    base = _base_url(tree, page_url)
+    """Same-site links of the page as requests (url canonical, kind set, referer = ``page_url``), in page order,
+    each URL once. Skips non-HTTP schemes, asset files and ``rel=nofollow``. ``source`` is the HTML text or its
+    parsed tree, which is only read. Links only inside ``<noscript>`` or ``<template>`` are not followed: a
+    ``Document`` drops those elements, and the text form does the same, so both give the same links."""
+    root = _root_of(source)
+    if root is None:
+        return []
+    product = _Matcher(root, product_link_selectors or [])
+    pagination = _Matcher(root, pagination_selectors or [])
+    base, site = _base_url(root, page_url), site_of(page_url)
     found: dict[str, CrawlRequest] = {}
-    for node in tree.css("a[href]"):
-        url = canonicalize_url(urljoin(base, (node.attributes.get("href") or "").strip()))
-        if url in found or _is_skipped(node, url) or not same_site(url, page_url):
+    for node in root.iter("a"):  # a tree walk in C: faster than an XPath query here
+        href = node.get("href")
+        if href is None:
             continue
-        found[url] = CrawlRequest(url=url, kind=classify_link(node, url, selectors), referer=page_url)
+        url = canonicalize_url(urljoin(base, href.strip()))
+        if url in found:
+            continue
+        parts = urlsplit(url)  # once per link, for every check below
+        if _is_skipped(node, parts) or site_of(url) != site:
+            continue
+        found[url] = CrawlRequest(url=url, kind=_classify(node, parts, product, pagination), referer=page_url)
     return list(found.values())

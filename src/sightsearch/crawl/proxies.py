@@ -12,9 +12,9 @@ import itertools
 import logging
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit, urlunsplit
 
 from sightsearch.errors import TransientFetchError
+from sightsearch.redact import redact_text, redact_url, url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +23,8 @@ BAN_MARKERS = ("captcha", "are you a robot", "unusual traffic", "access denied")
 
 
 def mask_proxy_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (the user name stays, to tell proxies apart)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, f"{parts.username}:***@{host}", parts.path, parts.query, parts.fragment))
+    """``url`` with its whole user-info masked (``http://***@10.0.0.1:3128``): a proxy key is often the user name."""
+    return redact_url(url)
 
 
 class NoProxyAvailable(TransientFetchError):
@@ -104,10 +100,7 @@ class ProxyPool:
     def scrub(self, text: str) -> str:
         """``text`` with every proxy URL and password masked (for error messages from the HTTP stack)."""
         for proxy in self.proxies:
-            text = text.replace(proxy.url, proxy.label)
-            password = urlsplit(proxy.url).password
-            if password:
-                text = text.replace(password, "***")
+            text = redact_text(text.replace(proxy.url, proxy.label), url_secrets(proxy.url))
         return text
 
 

@@ -3,23 +3,50 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
 @dataclass
 class CrawlStats:
-    """What a crawl did. ``pages_fetched`` + ``pages_failed`` never exceeds the run's ``max_pages``."""
+    """What a crawl did, summed from the pages' outcomes. ``pages_fetched`` + ``pages_failed`` never exceeds the
+    run's ``max_pages``."""
 
-    pages_fetched: int = 0
-    pages_failed: int = 0
-    retries: int = 0
-    robots_blocked: int = 0
-    handler_errors: int = 0
-    """Pages fetched fine whose ``on_page`` callback raised (each was passed to ``on_failure``)."""
-    links_queued: int = 0
-    bytes: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
     elapsed: float = 0.0
-    by_status: Counter[int] = field(default_factory=Counter)
+
+    def add(self, counts: Mapping[str, int]) -> None:
+        self.counts.update(counts)
+
+    @property
+    def pages_fetched(self) -> int:
+        return self.counts["pages_fetched"]
+
+    @property
+    def pages_failed(self) -> int:
+        return self.counts["pages_failed"]
+
+    @property
+    def retries(self) -> int:
+        return self.counts["retries"]
+
+    @property
+    def robots_blocked(self) -> int:
+        return self.counts["robots_blocked"]
+
+    @property
+    def handler_errors(self) -> int:
+        """Pages fetched fine whose link discovery, extraction or outcome handling raised."""
+        return self.counts["handler_errors"]
+
+    @property
+    def bytes(self) -> int:
+        return self.counts["bytes"]
+
+    @property
+    def by_status(self) -> Counter[int]:
+        """Final answers by HTTP status (retried answers are not counted)."""
+        return Counter({int(k[7:]): v for k, v in self.counts.items() if k.startswith("status_") and v})
 
     @property
     def pages_done(self) -> int:
@@ -29,15 +56,3 @@ class CrawlStats:
     @property
     def pages_per_second(self) -> float:
         return self.pages_fetched / self.elapsed if self.elapsed > 0 else 0.0
-
-    def counts(self) -> dict[str, int]:
-        """The integer counters by name, for ``RunFinished.counts`` and the run record."""
-        return {
-            "pages_fetched": self.pages_fetched,
-            "pages_failed": self.pages_failed,
-            "retries": self.retries,
-            "robots_blocked": self.robots_blocked,
-            "handler_errors": self.handler_errors,
-            "links_queued": self.links_queued,
-            "bytes": self.bytes,
-        }

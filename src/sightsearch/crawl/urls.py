@@ -20,9 +20,27 @@ _TRACKING_PARAM = re.compile(
 _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
 
 
+_CACHE_SIZE = 20_000  # URLs; about 5 MB. The links a crawl meets again (menus, pagers, the page just queued) fit.
+_canonical_cache: dict[str, str] = {}
+_site_cache: dict[str, str] = {}
+
+
+def _remember(cache: dict[str, str], key: str, value: str) -> str:
+    """Keep ``value`` for ``key`` in a bounded cache: emptied when full, so memory stays flat over a long crawl."""
+    if len(cache) >= _CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def canonicalize_url(url: str) -> str:
     """The canonical form of ``url``: lowercase scheme and host, no fragment, sorted query without
     tracking parameters, no default port. Two URLs for the same page canonicalize to the same string."""
+    cached = _canonical_cache.get(url)
+    return cached if cached is not None else _remember(_canonical_cache, url, _canonicalize(url))
+
+
+def _canonicalize(url: str) -> str:
     parts = urlsplit(url.strip())
     params = parse_qsl(parts.query, keep_blank_values=True)
     query = urlencode([(name, value) for name, value in params if not _TRACKING_PARAM.match(name)])
@@ -40,7 +58,7 @@ def canonicalize_url(url: str) -> str:
 
 def url_fingerprint(url: str) -> str:
     """SHA-1 hex digest of the canonical URL: the dedup key of the frontier."""
-    return hashlib.sha1(canonicalize_url(url).encode("utf-8")).hexdigest()
+    return hashlib.sha1(canonicalize_url(url).encode("utf-8")).hexdigest()  # C, ~1 us: not worth a cache
 
 
 def site_of(url: str) -> str:
@@ -49,6 +67,11 @@ def site_of(url: str) -> str:
     The one key everywhere: products are stored under it (and filtered by it in the API), events and metrics are
     labelled with it, and the crawler scopes and throttles by it.
     """
+    cached = _site_cache.get(url)
+    return cached if cached is not None else _remember(_site_cache, url, _site_key(url))
+
+
+def _site_key(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").rstrip(".")
     port = parts.port

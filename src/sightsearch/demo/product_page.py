@@ -1,4 +1,7 @@
-"""Product pages in three formats: JSON-LD, microdata and plain HTML, each with OpenGraph and related products."""
+"""Product pages in three formats: JSON-LD, microdata and plain HTML, each with OpenGraph and related products.
+
+Breadcrumbs name the category on most pages: a BreadcrumbList in the JSON-LD ``graph`` variant, in microdata on
+microdata pages, and a breadcrumb nav on plain HTML pages (the truth file's ``category``)."""
 
 from __future__ import annotations
 
@@ -109,13 +112,24 @@ def _plain_body(product: DemoProduct) -> str:
     )
 
 
+def _microdata_breadcrumb(product: DemoProduct) -> str:
+    """A BreadcrumbList in microdata (Home > Category), outside the Product item."""
+    crumbs = [("Home", "/"), (product.category.title(), f"/c/{product.category}")]
+    items = "".join(
+        f'<li itemprop="itemListElement" itemscope itemtype="{_SCHEMA}ListItem"><a itemprop="item" href="{url}">'
+        f'<span itemprop="name">{name}</span></a><meta itemprop="position" content="{i}"></li>'
+        for i, (name, url) in enumerate(crumbs, 1)
+    )
+    return f'<ol class="crumbs" itemscope itemtype="{_SCHEMA}BreadcrumbList">{items}</ol>'
+
+
 def _microdata_body(product: DemoProduct) -> str:
-    """Microdata: an itemscope Product with a nested Offer; the price is a machine-readable ``content``."""
+    """Microdata: a BreadcrumbList, then an itemscope Product with a nested Offer (the price in ``content``)."""
     stock = "In stock" if product.availability == "InStock" else "Out of stock"
     price_meta = "" if product.price is None else f'<meta itemprop="price" content="{product.price}">'
     images = "".join(f'<img itemprop="image" src="{url}" alt="" width="320">' for url in product.images)
     return (
-        f'<article class="product" itemscope itemtype="{_SCHEMA}Product">'
+        _microdata_breadcrumb(product) + f'<article class="product" itemscope itemtype="{_SCHEMA}Product">'
         f'<h1 itemprop="name">{escape(product.title)}</h1><div class="gallery">{images}</div>'
         f'<div itemprop="offers" itemscope itemtype="{_SCHEMA}Offer">{price_meta}'
         f'<meta itemprop="priceCurrency" content="{product.currency}">'

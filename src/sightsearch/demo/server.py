@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import sys
 import threading
@@ -16,6 +15,7 @@ from sightsearch.demo.handler import ShopRequestHandler
 from sightsearch.demo.routes import DemoRoutes
 from sightsearch.demo.shop import DemoShop
 from sightsearch.errors import ConfigurationError
+from sightsearch.netaddr import is_loopback_host
 
 
 class _ShopHTTPServer(ThreadingHTTPServer):
@@ -45,13 +45,8 @@ class _ShopHTTPServer(ThreadingHTTPServer):
 
 def check_loopback(host: str, allow_public: bool) -> None:
     """Refuse a non-loopback bind unless ``allow_public``: the demo shop has traps nobody should reach from outside."""
-    if allow_public or host == "localhost":
+    if allow_public or is_loopback_host(host):
         return
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-    except ValueError:
-        pass
     raise ConfigurationError(
         f"the demo shop binds only to loopback (127.0.0.1, ::1, localhost), not {host!r}; "
         "pass allow_public=True if you really want it reachable from other machines"

@@ -35,25 +35,19 @@ def clean_text(value: Any, *, multiline: bool = False) -> str | None:
 
 
 def _cleanse_record(record: Record, result: StageResult) -> Record | None:
-    if not isinstance(record, dict) or not record.get("url"):
-        result.reject(record if isinstance(record, dict) else {"value": repr(record)}, "record has no url")
-        return None
-    out = dict(record)
-    for name in TEXT_FIELDS:
-        if name in out:
-            out[name] = clean_text(out[name], multiline=name == "description")
-    if isinstance(out.get("price"), str):
-        out["price"] = clean_text(out["price"])
-    out["attributes"] = {
-        clean_text(k) or "": clean_text(v) for k, v in (out.get("attributes") or {}).items() if clean_text(k)
+    changes: dict[str, Any] = {name: clean_text(getattr(record, name), multiline=name == "description")
+                               for name in TEXT_FIELDS}
+    changes["attributes"] = {
+        clean_text(k) or "": clean_text(v) for k, v in record.attributes.items() if clean_text(k)
     }
-    out["images"] = [u.strip() for u in out.get("images") or [] if isinstance(u, str) and u.strip()]
-    if not any(out.get(k) for k in ("title", "price", "sku", "gtin")):
+    changes["images"] = [u.strip() for u in record.images if isinstance(u, str) and u.strip()]
+    out = record.model_copy(update=changes)
+    if not (out.title or out.price is not None or out.sku or out.gtin):
         result.reject(record, "empty record: no title, price, sku or gtin")
         return None
     return out
 
 
 def cleanse(batch: Sequence[Record], ctx: StageContext) -> StageResult:
-    """Clean every text field of every record. Rejects records with no url or no content at all."""
+    """Clean every text field of every record. Rejects records with no content at all."""
     return run_per_record("cleanse", batch, _cleanse_record)

@@ -1,7 +1,8 @@
 """The contract every ETL stage follows: a batch in; a batch out plus rejects with reasons; metrics.
 
-Records are plain JSON-compatible dicts (prices as decimal strings), so the same batch can travel through Celery,
-sit in the dead-letter table and be replayed from the stage that rejected it.
+Records are typed (``records.ProductRecord``, prices as ``Decimal``); they become JSON only where they leave the
+process (Celery, the dead-letter table), and ``parse_records`` turns such payloads back into records at the boundary,
+rejecting the ones that are not records with the reason.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-Record = dict[str, Any]
+from pydantic import ValidationError
+
+from sightsearch.records import ImageFact, ProductRecord
+
+Record = ProductRecord
 
 
 @dataclass(slots=True)
@@ -21,7 +26,11 @@ class Reject:
 
     stage: str
     reason: str
-    record: Record
+    record: Record | dict[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        """What the dead letter stores: the record as JSON, or the raw input that was not a record."""
+        return self.record.to_payload() if isinstance(self.record, ProductRecord) else dict(self.record)
 
 
 @dataclass(slots=True)
@@ -33,7 +42,7 @@ class StageResult:
     rejects: list[Reject] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
 
-    def reject(self, record: Record, reason: str) -> None:
+    def reject(self, record: Record | dict[str, Any], reason: str) -> None:
         self.rejects.append(Reject(self.stage, reason, record))
 
     def count(self, metric: str, by: float = 1) -> None:
@@ -46,8 +55,7 @@ class StageContext:
 
     run_id: str
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
-    # url -> {"phash", "sha256", "width", "height", "format", "bytes"} or {"error": reason}
-    images: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    images: Mapping[str, ImageFact] = field(default_factory=dict)
 
 
 class Stage(Protocol):
@@ -77,3 +85,28 @@ def run_per_record(
             result.records.append(out)
     result.metrics.update(records_in=len(result.records) + len(result.rejects), seconds=time.perf_counter() - started)
     return result
+
+
+def parse_records(batch: Iterable[Record | Mapping[str, Any]], stage: str) -> tuple[list[Record], list[Reject]]:
+    """Records as ``ProductRecord``; payloads (from Celery, parked batches, dead letters) that are not valid records
+    become rejects of ``stage`` with the reason, never exceptions."""
+    records: list[Record] = []
+    rejects: list[Reject] = []
+    for item in batch:
+        if isinstance(item, ProductRecord):
+            records.append(item)
+            continue
+        raw = dict(item) if isinstance(item, Mapping) else {"value": repr(item)}
+        try:
+            records.append(ProductRecord.model_validate(raw))
+        except ValidationError as err:
+            reason = "; ".join(_describe_error(e) for e in err.errors())
+            rejects.append(Reject(stage, reason, raw))
+    return records, rejects
+
+
+def _describe_error(error: Any) -> str:
+    where = ".".join(map(str, error["loc"])) or "record"
+    if error["type"] == "missing":
+        return f"record has no {where}"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"

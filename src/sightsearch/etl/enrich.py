@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from decimal import Decimal
 
 from sightsearch.etl.contract import Record, StageContext, StageResult, run_per_record
 
@@ -18,29 +17,26 @@ CONTENT_FIELDS = (
 
 def content_hash(record: Record) -> str:
     """SHA-256 of the record's content fields in canonical JSON: equal content, equal hash."""
-    content = {name: record.get(name) for name in CONTENT_FIELDS}
+    content = {name: getattr(record, name) for name in CONTENT_FIELDS}
     blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _discount_percent(record: Record) -> float | None:
-    if not record.get("old_price") or not record.get("price"):
+    old, new = record.old_price, record.price
+    if old is None or new is None:
         return None
-    old, new = Decimal(record["old_price"]), Decimal(record["price"])
     return float(round((old - new) / old * 100, 1)) if old > new > 0 else None
 
 
 def _enrich_record(ctx: StageContext, record: Record, result: StageResult) -> Record:
-    out = dict(record)
-    out["discount_percent"] = _discount_percent(record)
-    out["seen_at"] = ctx.now.isoformat()
-    facts = [{"url": url, **ctx.images[url]} for url in record.get("images") or [] if url in ctx.images]
-    out["image_facts"] = facts
-    failed = sum(1 for fact in facts if fact.get("error"))
+    facts = [ctx.images[url] for url in record.images if url in ctx.images]
+    failed = sum(1 for fact in facts if fact.error)
     if failed:
         result.count("image_failures", failed)
-    out["content_hash"] = content_hash(out)
-    return out
+    out = record.model_copy(update={"discount_percent": _discount_percent(record), "seen_at": ctx.now,
+                                    "image_facts": facts})
+    return out.model_copy(update={"content_hash": content_hash(out)})
 
 
 def enrich(batch: Sequence[Record], ctx: StageContext) -> StageResult:

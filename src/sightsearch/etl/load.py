@@ -25,18 +25,15 @@ from sightsearch.storage.upsert import in_list, insert_for, insert_rows, upsert_
 
 PRODUCT_COLUMNS = (
     "url", "title", "brand", "sku", "gtin", "mpn", "category", "description", "price", "old_price",
-    "currency", "availability", "images", "attributes", "sources", "content_hash",
+    "currency", "availability", "images", "attributes", "sources", "confidence", "content_hash",
 )
 IMAGE_COLUMNS = ("width", "height", "format", "bytes", "sha256", "phash", "error")
 PriceState = tuple[Decimal | None, str | None, str | None]
 
 
 def _row(record: Record, ctx: StageContext) -> dict[str, Any]:
-    row: dict[str, Any] = {name: record.get(name) for name in PRODUCT_COLUMNS}
-    for name in ("price", "old_price"):
-        row[name] = None if row[name] is None else Decimal(row[name])
-    row.update(images=row["images"] or [], attributes=row["attributes"] or {}, sources=row["sources"] or {},
-               site=record["site"], product_key=record["product_key"], first_seen=ctx.now, last_seen=ctx.now,
+    row: dict[str, Any] = {name: getattr(record, name) for name in PRODUCT_COLUMNS}
+    row.update(site=record.site, product_key=record.product_key, first_seen=ctx.now, last_seen=ctx.now,
                updated_at=ctx.now, last_run_id=ctx.run_id)
     return row
 
@@ -57,7 +54,7 @@ class Loader:
     def __call__(self, batch: Sequence[Record], ctx: StageContext) -> StageResult:
         result = StageResult("load")
         started = time.perf_counter()
-        latest = {(r["site"], r["product_key"]): r for r in batch}  # the last copy of a product in a batch wins
+        latest = {(r.site, r.product_key): r for r in batch}  # the last copy of a product in a batch wins
         with session_scope(self.engine) as session:
             known = self._known_hashes(session, list(latest))
             rows = {key: _row(record, ctx) for key, record in latest.items()}
@@ -70,7 +67,7 @@ class Loader:
             change = "unchanged" if key not in written else ("updated" if key in known else "inserted")
             result.count(change)
             product_id = written.get(key) or known.get(key, (None, None))[0]
-            result.records.append({**record, "product_id": product_id, "change": change})
+            result.records.append(record.model_copy(update={"product_id": product_id, "change": change}))
         result.count("price_changes", changed_prices)
         result.metrics.update(records_in=len(batch), seconds=time.perf_counter() - started)
         return result
@@ -136,10 +133,11 @@ class Loader:
 
     @staticmethod
     def _upsert_images(session: Session, records: Any, ctx: StageContext) -> None:
-        facts = {f["url"]: f for r in records for f in r.get("image_facts") or []}
+        facts = {fact.url: fact for record in records for fact in record.image_facts}
         if not facts:
             return
-        rows = [{"url": url, "fetched_at": ctx.now, **{c: fact.get(c) for c in IMAGE_COLUMNS}} for url, fact in facts.items()]
+        rows = [{"url": url, "fetched_at": ctx.now, **{c: getattr(fact, c) for c in IMAGE_COLUMNS}}
+                for url, fact in facts.items()]
         statement = insert_for(session, ImageRecord).values(rows)
         session.execute(statement.on_conflict_do_update(
             index_elements=["url"], set_={c: statement.excluded[c] for c in (*IMAGE_COLUMNS, "fetched_at")}

@@ -21,13 +21,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sightsearch.crawl.throttle import backoff_delay
 from sightsearch.errors import StageFailed
 from sightsearch.etl.cleanse import cleanse
-from sightsearch.etl.contract import Record, Reject, Stage, StageContext, StageResult
+from sightsearch.etl.contract import Record, Reject, Stage, StageContext, StageResult, parse_records
 from sightsearch.etl.enrich import enrich
 from sightsearch.etl.load import Loader
 from sightsearch.etl.transform import transform
 from sightsearch.etl.validate import validate
 from sightsearch.events.bus import EventBus
 from sightsearch.events.catalog import DeadLetterBacklog, ImageFailed, RecordLoaded, RecordRejected, StageCompleted
+from sightsearch.records import ImageFact
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.deadletters import add_dead_letters, open_backlog
 from sightsearch.storage.models import ImageRecord
@@ -35,7 +36,7 @@ from sightsearch.storage.models import ImageRecord
 log = logging.getLogger(__name__)
 
 STAGE_ORDER = ("cleanse", "transform", "validate", "enrich", "load")
-ImageFetch = Callable[[list[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]
+ImageFetch = Callable[[list[str]], Awaitable[Mapping[str, ImageFact]]]
 
 
 @dataclass
@@ -62,11 +63,13 @@ class EtlPipeline:
             "cleanse": cleanse, "transform": transform, "validate": validate, "enrich": enrich, "load": Loader(engine),
         }
 
-    async def process(self, batch: Sequence[Record], *, start: str = "cleanse") -> BatchOutcome:
-        """Run ``batch`` from stage ``start`` to load (a replay starts at the stage that rejected it)."""
+    async def process(self, batch: Sequence[Record | Mapping[str, Any]], *, start: str = "cleanse") -> BatchOutcome:
+        """Run ``batch`` from stage ``start`` to load (a replay starts at the stage that rejected it). Payloads
+        that are not records (from Celery, a parked batch, a dead letter) are rejected at ``start`` with the reason."""
         outcome = BatchOutcome()
         ctx = StageContext(self.run_id)
-        records = list(batch)
+        records, outcome.rejects = parse_records(batch, start)
+        outcome.counts[f"rejected_{start}"] += len(outcome.rejects)
         for name in STAGE_ORDER[STAGE_ORDER.index(start):]:
             if name == "enrich":
                 ctx = replace(ctx, images=await self._new_image_facts(records))
@@ -112,11 +115,11 @@ class EtlPipeline:
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
-    async def _new_image_facts(self, records: list[Record]) -> Mapping[str, Mapping[str, Any]]:
+    async def _new_image_facts(self, records: list[Record]) -> Mapping[str, ImageFact]:
         """Download the batch's images that the store does not know yet."""
         if self.fetch_images is None:
             return {}
-        urls = sorted({url for r in records for url in r.get("images") or []})
+        urls = sorted({url for record in records for url in record.images})
         try:
             known = await asyncio.to_thread(self._known_images, urls)
         except DBAPIError as err:  # not fatal: at worst known images are downloaded again
@@ -124,8 +127,8 @@ class EtlPipeline:
             known = set()
         facts = await self.fetch_images([u for u in urls if u not in known])
         for url, fact in facts.items():
-            if fact.get("error"):
-                self.bus.publish(ImageFailed(run_id=self.run_id, url=url, error=str(fact["error"])))
+            if fact.error:
+                self.bus.publish(ImageFailed(run_id=self.run_id, url=url, error=fact.error))
         return facts
 
     def _known_images(self, urls: list[str]) -> set[str]:
@@ -137,14 +140,15 @@ class EtlPipeline:
     def _finish(self, outcome: BatchOutcome) -> None:
         """Store the rejects as dead letters and publish one event per loaded or rejected record."""
         with session_scope(self.engine) as session:
-            add_dead_letters(session, self.run_id, ((r.stage, r.reason, r.record) for r in outcome.rejects))
+            add_dead_letters(session, self.run_id, ((r.stage, r.reason, r.payload()) for r in outcome.rejects))
             backlog = open_backlog(session) if outcome.rejects else None
         for reject in outcome.rejects:
+            payload = reject.payload()
             self.bus.publish(RecordRejected(run_id=self.run_id, stage=reject.stage, reason=reject.reason,
-                                            site=str(reject.record.get("site") or ""), url=str(reject.record.get("url") or "")))
+                                            site=str(payload.get("site") or ""), url=str(payload.get("url") or "")))
         for record in outcome.loaded:
-            self.bus.publish(RecordLoaded(run_id=self.run_id, site=record["site"], product_key=record["product_key"],
-                                          change=record["change"]))
+            self.bus.publish(RecordLoaded(run_id=self.run_id, site=record.site or "", product_key=record.product_key or "",
+                                          change=record.change or ""))
         if backlog is not None:
             self.bus.publish(DeadLetterBacklog(run_id=self.run_id, open_by_stage=backlog))
         outcome.counts["loaded"] += len(outcome.loaded)

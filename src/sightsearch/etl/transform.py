@@ -1,13 +1,13 @@
 """Stage 2, transform: map fields to the product schema and give them their types.
 
-Prices become canonical decimal strings, currencies upper-case codes, availability a schema.org name, image URLs
+Prices become canonical decimals, currencies upper-case codes, availability a schema.org name, image URLs
 absolute and unique; every record gets its ``site`` and ``product_key`` (sku, else gtin, else canonical URL).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from urllib.parse import urljoin, urlsplit
 
 from sightsearch.crawl.urls import site_of
@@ -16,60 +16,50 @@ from sightsearch.vocabulary import availability_name
 
 
 
-def to_decimal(value: object, field: str) -> Decimal | None:
-    """``value`` as a Decimal, None when empty; ValueError naming the field when it is not a number."""
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise ValueError(f"{field} {value!r} is not a number") from None
-    if not number.is_finite():
-        raise ValueError(f"{field} {value!r} is not a finite number")
-    return number
-
-
-def decimal_text(number: Decimal | None) -> str | None:
-    """A canonical decimal string: no exponent, no trailing zeros beyond cents."""
+def canonical_price(number: Decimal | None, field: str) -> Decimal | None:
+    """A price in canonical form (no exponent, at least cents: ``24.9`` -> ``24.90``), so equal prices hash equally;
+    ValueError naming the field when it is not a finite number."""
     if number is None:
         return None
+    if not number.is_finite():
+        raise ValueError(f"{field} {number!r} is not a finite number")
     normal = number.normalize()
     if normal.as_tuple().exponent > -2:  # type: ignore[operator]  # whole or one decimal: show cents
         normal = normal.quantize(Decimal("0.01"))
-    return format(normal, "f")
+    return normal
 
 
 def product_key(record: Record) -> str:
-    """The stable identity of a product within its site."""
+    """The stable identity of a product within its site: sku, else gtin, else the URL's path and query."""
     for name in ("sku", "gtin"):
-        if record.get(name):
-            return f"{name}:{record[name]}"
-    parts = urlsplit(record["url"])
+        if value := getattr(record, name):
+            return f"{name}:{value}"
+    parts = urlsplit(record.url)
     return f"url:{parts.path}" + (f"?{parts.query}" if parts.query else "")
 
 
 def _images(record: Record) -> list[str]:
     seen: dict[str, None] = {}
-    for raw in record.get("images") or []:
-        url = urljoin(record["url"], raw)
+    for raw in record.images:
+        url = urljoin(record.url, raw)
         if urlsplit(url).scheme in {"http", "https"}:
             seen.setdefault(url, None)
     return list(seen)
 
 
 def _transform_record(record: Record, result: StageResult) -> Record:
-    out = dict(record)
-    out["price"] = decimal_text(to_decimal(record.get("price"), "price"))
-    out["old_price"] = decimal_text(to_decimal(record.get("old_price"), "old_price"))
-    out["currency"] = (record.get("currency") or "").strip().upper() or None
-    out["availability"] = availability_name(record.get("availability"))
-    out["site"] = record.get("site") or site_of(record["url"])
-    out["product_key"] = product_key(record)
-    out["images"] = _images(record)
-    out["attributes"] = {str(k): str(v) for k, v in (record.get("attributes") or {}).items() if v is not None}
-    return out
+    return record.model_copy(update={
+        "price": canonical_price(record.price, "price"),
+        "old_price": canonical_price(record.old_price, "old_price"),
+        "currency": (record.currency or "").strip().upper() or None,
+        "availability": availability_name(record.availability),
+        "site": record.site or site_of(record.url),
+        "product_key": product_key(record),
+        "images": _images(record),
+        "attributes": {str(k): str(v) for k, v in record.attributes.items() if v is not None},
+    })
 
 
 def transform(batch: Sequence[Record], ctx: StageContext) -> StageResult:
-    """Type every record. Rejects records whose price is not a number."""
+    """Type every record: canonical prices, currency codes, schema.org availability, site and product key."""
     return run_per_record("transform", batch, _transform_record)

@@ -95,13 +95,11 @@ def describe(err: ValidationError) -> str:
 
 def _validate_record(record: Record, result: StageResult) -> Record | None:
     try:
-        contract = ProductContract.model_validate(record)
+        contract = ProductContract.model_validate(record.model_dump())
     except ValidationError as err:
         result.reject(record, describe(err))
         return None
-    out = dict(record)
-    out["old_price"] = None if contract.old_price is None else record.get("old_price")
-    return out
+    return record if contract.old_price == record.old_price else record.model_copy(update={"old_price": None})
 
 
 def validate(batch: Sequence[Record], ctx: StageContext) -> StageResult:

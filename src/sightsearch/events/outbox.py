@@ -1,4 +1,5 @@
-"""The bounded hand-off between publishing threads and the Kafka sender's event loop, with the bus's counters."""
+"""The bounded hand-off of events between publishing threads and the Kafka sender's event loop, with the bus's
+counters. Events are queued as objects: serializing them is the sender's work, off the publisher's path."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-from sightsearch.events.spool import SpooledMessage
+from sightsearch.events.catalog import Event
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Outbox:
         self.capacity = capacity
         self.stats = stats
         self.closed = False
-        self._queue: deque[SpooledMessage] = deque()
+        self._queue: deque[Event] = deque()
         self._in_hand = 0
         self._lock = threading.Condition()
         self._wakeup: asyncio.Event | None = None
@@ -45,8 +46,8 @@ class Outbox:
         self._loop, self._wakeup = loop, asyncio.Event()
         return self._wakeup
 
-    def put(self, message: SpooledMessage) -> bool:
-        """Queue one message; False (and one more drop counted) when the queue is full."""
+    def put(self, message: Event) -> bool:
+        """Queue one event; False (and one more drop counted) when the queue is full."""
         with self._lock:
             if len(self._queue) >= self.capacity:
                 self.stats.dropped += 1
@@ -66,7 +67,7 @@ class Outbox:
             except RuntimeError:  # the loop closed in between: the sender is gone, close() spools what is left
                 pass
 
-    def take(self, limit: int) -> list[SpooledMessage]:
+    def take(self, limit: int) -> list[Event]:
         """Up to ``limit`` queued messages, oldest first; they count as in hand until ``settle``."""
         with self._lock:
             if self._wakeup is not None:

@@ -20,7 +20,8 @@ _PHRASES: tuple[tuple[str, str], ...] = (
                  r"pre-?sale|przedsprzeda"),
     ("BackOrder", r"back-?order|auf bestellung|sur commande|bajo pedido|su ordinazione|op bestelling"),
     ("Discontinued", r"discontinued|no longer (available|sold|made)|nicht mehr (erhältlich|lieferbar|verfügbar)|"
-                     r"plus (disponible|fabriqué)|descatalogad|fuori produzione|uitlopend"),
+                     r"plus (disponible|fabriqué)|descatalogad|fuori produzione|uitlopend|wycofan[ya]|"
+                     r"снят с производства"),
     ("OutOfStock", r"(will be|when( it is)?|once) back in stock|sera de nouveau|wieder (auf lager|verfügbar) sein|"
                    r"out of stock|out-of-stock|sold out|sold-out|currently unavailable|not available|unavailable|"
                    r"not in stock|no stock|temporarily out|ausverkauft|nicht (auf lager|verfügbar|lieferbar|vorrätig)|"
@@ -44,6 +45,11 @@ _PHRASES: tuple[tuple[str, str], ...] = (
                 r"na stanju|u košaric|raktáron|kosárba|stokta|sepete ekle|varastossa|ostoskoriin"),
 )
 _PHRASE_PATTERNS = tuple((value, re.compile(rf"(?<!\w)(?:{pattern})", re.IGNORECASE)) for value, pattern in _PHRASES)
+# One search that says whether any phrase is there: most texts (link labels) state none, and then one search
+# replaces seven.
+STOCK_WORDS = "|".join(pattern for _, pattern in _PHRASES)
+"""Every stock phrase as one alternation (no flags, no anchors), for callers that fold it into a prefilter."""
+_ANY_PHRASE = re.compile(rf"(?<!\w)(?:{STOCK_WORDS})", re.IGNORECASE)
 
 
 def _schema_value(value: str) -> str | None:
@@ -56,6 +62,12 @@ def _schema_value(value: str) -> str | None:
 def stock_phrase(text: str) -> str | None:
     """The availability a short stock text or button label states, or ``None`` when it states none."""
     text = unicodedata.normalize("NFC", " ".join(text.split()))
+    if not _ANY_PHRASE.search(text):
+        return None
+    return _first_phrase(text)
+
+
+def _first_phrase(text: str) -> str | None:
     for value, pattern in _PHRASE_PATTERNS:
         if pattern.search(text):
             return value

@@ -1,19 +1,31 @@
-"""The zero-configuration product extractor: every source on one parsed page, merged by precedence."""
+"""The zero-configuration product extractor: every source on one parsed page, merged and scored.
+
+Identity fields (title, sku, gtin, mpn, images...) are merged by source precedence; price, availability and brand
+are decided by candidate scoring (:mod:`sightsearch.extract.scoring`), with a confidence per field.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
+from sightsearch.extract.category import breadcrumb_category
 from sightsearch.extract.document import Document, load_document
-from sightsearch.extract.heuristics import extract_heuristics
+from sightsearch.extract.heuristics import Page, extract_heuristics, labelled_values
 from sightsearch.extract.jsonld import extract_jsonld
-from sightsearch.extract.merge import merge_fields
+from sightsearch.extract.merge import merge_values
 from sightsearch.extract.microdata import extract_loose_itemprops, extract_microdata, extract_rdfa
 from sightsearch.extract.opengraph import extract_opengraph
+from sightsearch.extract.scoring import apply_decisions, score_fields
 from sightsearch.extract.spec import SiteSpec
 from sightsearch.extract.spec_apply import apply_spec
+from sightsearch.extract.state import extract_state
 from sightsearch.records import ExtractedProduct
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+INFERRED = "inferred:"
 
 _STRUCTURED_SOURCES: tuple[tuple[str, Callable[[Document], dict[str, Any]]], ...] = (
     ("jsonld", extract_jsonld),
@@ -21,34 +33,71 @@ _STRUCTURED_SOURCES: tuple[tuple[str, Callable[[Document], dict[str, Any]]], ...
     ("rdfa", extract_rdfa),
     ("itemprop", extract_loose_itemprops),
     ("opengraph", extract_opengraph),
+    ("state", extract_state),
 )
 
 
-def _run(source: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-    # One broken source (an odd tree, a surprising JSON shape) must not cost the fields the others found.
-    try:
-        return source(*args)
-    except Exception:  # noqa: BLE001 - extraction promises never to raise on page content
-        return {}
+class SourceRunner:
+    """Runs each source of one page, so one broken source (an odd tree, a surprising JSON shape) costs only its
+    own fields: the error is logged with the source's name (traceback at debug) and kept in ``errors``."""
+
+    def __init__(self, url: str) -> None:
+        self.url, self.errors = url, {}
+
+    def __call__(self, name: str, default: T, source: Callable[..., T], *args: Any) -> T:
+        try:
+            return source(*args)
+        except Exception as error:  # noqa: BLE001 - extraction promises never to raise on page content
+            self.errors[name] = f"{type(error).__name__}: {error}"[:300]
+            logger.warning("extraction source %s failed on %s: %s", name, self.url, self.errors[name])
+            logger.debug("extraction source %s traceback", name, exc_info=True)
+            return default
 
 
-def extract_product(html: str | bytes, url: str, *, spec: SiteSpec | None = None) -> ExtractedProduct:
-    """Extract one product from a page; never raises on malformed HTML, broken JSON or odd encodings.
-
-    ``html`` may be bytes (the charset is read from the BOM or ``<meta>``, then guessed). ``spec`` values, when
-    given, override what was found automatically. Each field's origin is recorded in ``sources``.
-    """
-    doc = load_document(html, url)
+def structured_fields(doc: Document, spec: SiteSpec | None, run: SourceRunner) -> list[tuple[str, dict[str, Any]]]:
+    """``(source, fields)`` of the spec (when given) and of every structured source, in precedence order."""
     found: list[tuple[str, dict[str, Any]]] = []
     if spec is not None:
-        found.append(("spec", _run(apply_spec, spec, doc)))
-    found.extend((name, _run(source, doc)) for name, source in _STRUCTURED_SOURCES)
-    structured = merge_fields(found, url)
-    try:
-        heuristics = extract_heuristics(doc, structured)
-    except Exception:  # noqa: BLE001 - same promise as above
-        heuristics = []
+        found.append(("spec", run("spec", {}, apply_spec, spec, doc)))
+    for name, source in _STRUCTURED_SOURCES:
+        fields = run(name, {}, source, doc)
+        found.append((fields.pop("_source", name), fields))
+    return found
+
+
+def extract_product(page: str | bytes | Document, url: str | None = None, *, spec: SiteSpec | None = None,
+                    keep_inferred: bool = True, min_confidence: float | None = None) -> ExtractedProduct:
+    """Extract one product from a page; never raises on malformed HTML, broken JSON or odd encodings.
+
+    ``page`` may be text, bytes (the charset is read from the BOM or ``<meta>``, then guessed) or a ``Document``
+    already parsed by :func:`~sightsearch.extract.document.load_document` (shared with link discovery). ``spec``
+    values, when given, override what was found automatically. Each field's origin is in ``sources``; guessed
+    values have an ``inferred:`` source and are dropped when ``keep_inferred`` is false. ``min_confidence``
+    overrides the scored fields' thresholds. Sources that raised are named in ``errors``.
+    """
+    doc = page if isinstance(page, Document) else load_document(page, url or "")
+    url = url or doc.url
+    run = SourceRunner(url)
+    found = structured_fields(doc, spec, run)
+    visible = Page(doc) if doc.tree is not None else None
+    labels = run("heuristic:label", {}, labelled_values, visible) if visible is not None else {}
+    values, sources = merge_values(found)
+    structured = ExtractedProduct(url=url, **values)
+    heuristics = run("heuristics", [], extract_heuristics, visible, labels, structured) if visible is not None else []
+    position = 1 if spec is not None else 0  # a person's spec still outranks every automatic rule
     overrides = [(h.source, h.fields) for h in heuristics if h.override]
     fills = [(h.source, h.fields) for h in heuristics if not h.override]
-    position = 1 if spec is not None else 0  # a person's spec still outranks every automatic rule
-    return merge_fields(found[:position] + overrides + found[position:] + fills, url)
+    values, sources = merge_values(found[:position] + overrides + found[position:] + fills)
+    decisions = run("scoring", {}, score_fields, doc, visible, labels, found, values.get("title"))
+    confidence, evidence = apply_decisions(values, sources, decisions, doc, min_confidence)
+    if "category" not in values and (crumbs := run("breadcrumb", None, breadcrumb_category, doc)):
+        values["category"], sources["category"] = crumbs
+    if not keep_inferred:
+        _drop_inferred(values, sources, confidence)
+    return ExtractedProduct(url=url, sources=sources, confidence=confidence, evidence=evidence, errors=run.errors,
+                            **values)
+
+
+def _drop_inferred(values: dict[str, Any], sources: dict[str, str], confidence: dict[str, float]) -> None:
+    for name in [name for name, source in sources.items() if source.startswith(INFERRED)]:
+        values.pop(name, None), sources.pop(name), confidence.pop(name, None)

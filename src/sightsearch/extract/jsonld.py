@@ -1,7 +1,9 @@
 """Read schema.org products from JSON-LD blocks, including the broken JSON that browsers happily ignore.
 
-Blocks are parsed strictly first, then repaired (comments, HTML comment wrappers, raw newlines inside strings,
-trailing commas), then read with json5. Every node is flattened out of ``@graph`` and arrays, ``@id`` references
+Blocks are parsed strictly first (any size), then, only under a size cap and a time budget, repaired (comments,
+HTML comment wrappers, raw newlines inside strings, trailing commas), then read as a JavaScript object literal
+(chompjs, C), and last, for small blocks only, with json5 (pure Python, slow: ~60 us per byte). A hostile page
+with megabytes of broken JSON-LD therefore costs milliseconds, not minutes. Every node is flattened out of ``@graph`` and arrays, ``@id`` references
 are resolved, and the main product is chosen among all Product nodes.
 """
 
@@ -9,9 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import chompjs
 import json5
 
 from sightsearch.extract.document import Document
@@ -20,6 +24,9 @@ from sightsearch.extract.schema import PRODUCT_TYPES, choose_main_product, merge
 _WRAPPERS = re.compile(r"^\s*(<!--|<!\[CDATA\[|//\s*<!\[CDATA\[)|(-->|\]\]>|//\s*\]\]>)\s*$")
 _LINE_COMMENT = re.compile(r'("(?:[^"\\]|\\.)*")|//[^\n]*')
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
+REPAIR_MAX_BYTES = 512 * 1024  # a broken block larger than this is skipped, not repaired
+JSON5_MAX_BYTES = 16 * 1024  # json5 is pure Python: only small blocks go that far
+REPAIR_BUDGET_SECONDS = 0.25  # per block: a repair stage does not start past it
 
 
 def _escape_controls_in_strings(text: str) -> str:
@@ -49,23 +56,47 @@ def _repair(text: str) -> str:
     return _TRAILING_COMMA.sub(r"\1", text)
 
 
-def parse_json_lenient(text: str) -> Any:
-    """Parse a JSON-LD block strictly, then repaired, then as JSON5; ``None`` when nothing works."""
+def parse_json_lenient(text: str, *, budget: float = REPAIR_BUDGET_SECONDS) -> Any:
+    """Parse a JSON-LD block strictly, then repaired, then leniently; ``None`` when nothing works.
+
+    Repair is bounded: blocks over ``REPAIR_MAX_BYTES`` are not repaired, json5 only reads blocks under
+    ``JSON5_MAX_BYTES``, and no stage starts after ``budget`` seconds.
+    """
     text = text.strip().lstrip("\ufeff")
     if not text:
         return None
     try:
         return json.loads(text, strict=False)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
+    if len(text) > REPAIR_MAX_BYTES:
+        return None
+    deadline = time.perf_counter() + budget
     repaired = _repair(text)
-    for loader in (lambda s: json.loads(s, strict=False), json5.loads):
+    for loader in _lenient_loaders(len(repaired)):
+        if time.perf_counter() > deadline:
+            return None
         try:
             return loader(repaired)
-        except (ValueError, RecursionError, TypeError, IndexError):
+        except (ValueError, RecursionError, TypeError, IndexError, MemoryError):
             continue
     # Several objects pasted into one block: read them one by one.
-    return _concatenated_objects(repaired)
+    return _concatenated_objects(repaired) if time.perf_counter() <= deadline else None
+
+
+def _lenient_loaders(size: int) -> list[Callable[[str], Any]]:
+    loaders: list[Callable[[str], Any]] = [lambda s: json.loads(s, strict=False), _parse_js_object]
+    if size <= JSON5_MAX_BYTES:
+        loaders.append(json5.loads)
+    return loaders
+
+
+def _parse_js_object(text: str) -> Any:
+    """Every object literal in the text (chompjs, written in C): one value, or a list when several are pasted."""
+    values = [value for value in chompjs.parse_js_objects(text) if isinstance(value, (dict, list)) and value]
+    if not values:
+        raise ValueError("no object literal")
+    return values[0] if len(values) == 1 else values
 
 
 def _concatenated_objects(text: str) -> list[Any] | None:
@@ -95,8 +126,10 @@ def iter_nodes(value: Any) -> Iterator[dict[str, Any]]:
 
 
 def jsonld_blocks(doc: Document) -> list[Any]:
-    """The parsed JSON-LD blocks of a page, in document order, broken ones skipped."""
-    blocks = []
+    """The parsed JSON-LD blocks of a page, in document order, broken ones skipped (parsed once per document)."""
+    if "jsonld" in doc.parsed:
+        return doc.parsed["jsonld"]  # type: ignore[return-value]
+    blocks = doc.parsed["jsonld"] = []
     for text in doc.jsonld_texts:
         parsed = parse_json_lenient(text)
         if parsed is not None:

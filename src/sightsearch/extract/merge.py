@@ -18,7 +18,8 @@ _PLACEHOLDER = re.compile(r"^\$[A-Za-z_]\w*$|\{\{|\}\}|\$\{|<%|%>|^\[\[.*\]\]$|^
                           re.IGNORECASE)
 
 
-def _usable(field: str, value: Any) -> bool:
+def usable(field: str, value: Any) -> bool:
+    """False for empty values, unrendered template variables and zero prices (a template default)."""
     if value in (None, "", [], {}):
         return False
     if isinstance(value, str) and _PLACEHOLDER.search(value.strip()):
@@ -29,7 +30,13 @@ def _usable(field: str, value: Any) -> bool:
 
 
 def merge_fields(found: list[tuple[str, dict[str, Any]]], url: str) -> ExtractedProduct:
-    """Build the product from ``(source, fields)`` pairs given in precedence order; the first usable value wins.
+    """Build the product from ``(source, fields)`` pairs given in precedence order; the first usable value wins."""
+    values, sources = merge_values(found)
+    return ExtractedProduct(url=url, sources=sources, **values)
+
+
+def merge_values(found: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The merged field values and their sources, from ``(source, fields)`` pairs in precedence order.
 
     The currency follows the price: it is taken from the source that gave the price when that source has one.
     A ``variant_sku`` (a sku that differs between a product's variants) is kept in ``attributes``, not as the sku.
@@ -38,7 +45,7 @@ def merge_fields(found: list[tuple[str, dict[str, Any]]], url: str) -> Extracted
     sources: dict[str, str] = {}
     for source, fields in found:
         for field in _SCALAR_FIELDS:
-            if field not in values and _usable(field, fields.get(field)):
+            if field not in values and usable(field, fields.get(field)):
                 if field == "currency" and "price" in values and sources["price"] != source:
                     continue  # wait for the price's own source, handled below
                 values[field], sources[field] = fields[field], source
@@ -50,7 +57,7 @@ def merge_fields(found: list[tuple[str, dict[str, Any]]], url: str) -> Extracted
     _keep_variant_sku(found, values)
     if "old_price" in values and not plausible_old_price(values["old_price"], values.get("price")):
         del values["old_price"], sources["old_price"]
-    return ExtractedProduct(url=url, sources=sources, **values)
+    return values, sources
 
 
 def _fill_currency(found: list[tuple[str, dict[str, Any]]], values: dict[str, Any], sources: dict[str, str]) -> None:

@@ -23,8 +23,11 @@ _TEXT_KEYS = {"brand": ("product:brand", "og:brand", "brand"), "gtin": ("product
 
 
 def meta_tags(doc: Document) -> dict[str, str]:
-    """The page's ``<meta property|name=... content=...>`` pairs, keys lowercased, first occurrence wins."""
-    found: dict[str, str] = {}
+    """The page's ``<meta property|name=... content=...>`` pairs, keys lowercased, first occurrence wins (read
+    once per document)."""
+    if "meta" in doc.parsed:
+        return doc.parsed["meta"]  # type: ignore[return-value]
+    found: dict[str, str] = doc.parsed.setdefault("meta", {})  # type: ignore[assignment]
     for meta in doc.xpath("//meta[@content]"):
         key = (meta.get("property") or meta.get("name") or "").strip().lower()
         value = clean_text(meta.get("content"))

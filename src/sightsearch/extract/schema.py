@@ -11,6 +11,7 @@ from sightsearch.extract.availability import normalize_availability
 from sightsearch.extract.currency import currency_code
 from sightsearch.extract.document import Document, clean_text
 from sightsearch.extract.price import structured_price
+from sightsearch.vocabulary import stock_class
 
 PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "ProductModel", "IndividualProduct", "SomeProducts",
                            "Vehicle", "Car", "Book"})
@@ -80,14 +81,15 @@ def _offer_price(offer: dict[str, Any]) -> tuple[Any, Any]:
 
 
 def offer_fields(product: dict[str, Any], resolve: Resolver) -> dict[str, Any]:
-    """Price, currency and availability of the product's first priced offer."""
+    """Price and currency of the product's first priced offer; availability of the first purchasable offer (a
+    product with one sold-out size is still in stock), else of the first offer that states one."""
     fields: dict[str, Any] = {}
     for offer in iter_offers(product, resolve):
         price, currency = _offer_price(offer)
         amount = structured_price(price)
-        if "availability" not in fields and offer.get("availability"):
+        if stock_class(fields.get("availability")) != "InStock" and offer.get("availability"):
             availability = normalize_availability(text_of(offer.get("availability")) or "")
-            if availability:
+            if availability and ("availability" not in fields or stock_class(availability) == "InStock"):
                 fields["availability"] = availability
         if amount is not None and "price" not in fields:
             fields["price"] = amount

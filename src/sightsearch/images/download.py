@@ -9,7 +9,7 @@ from types import TracebackType
 import httpx
 
 from sightsearch.config import Settings
-from sightsearch.crawl.guard import UrlGuard, guard_hook
+from sightsearch.crawl.guard import UrlGuard, guard_hook, guarded_transport
 from sightsearch.errors import ImageError, TransientFetchError
 from sightsearch.images.inspection import ImageInfo, inspect_image
 
@@ -102,6 +102,7 @@ class ImageDownloader:
     def _get_client(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = httpx.AsyncClient(
+                transport=guarded_transport(self._url_guard),
                 timeout=self._settings.request_timeout,
                 headers={"User-Agent": self._settings.user_agent, "Accept": _ACCEPT},
                 max_redirects=self._settings.max_redirects,

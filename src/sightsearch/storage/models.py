@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -59,6 +59,7 @@ class Product(Base):
     images: Mapped[list[Any]] = mapped_column(default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     sources: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    confidence: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -201,3 +202,20 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StagedBatch(Base):
+    """Records between two steps of an orchestrated run (the Airflow DAG): the tasks hand each other the run id and
+    the stage name, the records wait here. A run's batches are deleted once its store step loaded them."""
+
+    __tablename__ = "staged_batches"
+    __table_args__ = (UniqueConstraint("run_id", "stage", "seq", name="uq_staged_batches_run_stage_seq"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(Integer)
+    records: Mapped[list[Any]] = mapped_column(default=list)
+    # url -> image facts ({"phash", "sha256", ...} or {"error"}) for the records of this batch
+    images: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

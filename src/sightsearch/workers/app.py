@@ -1,7 +1,8 @@
 """The Celery application: Redis broker, one queue per kind of work, and the settings that make a crash lose nothing.
 
-``celery -A sightsearch.workers.app worker -Q fetch`` (or ``sightsearch worker --queues fetch``) finds ``app`` here.
-Creating it opens no connection; workers import the tasks through ``include``.
+``celery -A sightsearch.workers.app worker -Q fetch`` (or ``sightsearch worker --queues fetch``) finds ``app`` here:
+it is created on first access (PEP 562), never at import, and refuses to exist without a broker URL. Creating it opens
+no connection; workers import the tasks (``shared_task``) through ``include``.
 
 Crash safety: a task is acknowledged only after it ran (``acks_late``), a task whose pool process died is put back
 (``task_reject_on_worker_lost``), each process reserves one task at a time (prefetch 1), and the Redis transport puts
@@ -22,6 +23,7 @@ from kombu import Exchange, Queue
 
 from sightsearch.config import Settings, get_settings
 from sightsearch.crawl.base import CrawlRequest
+from sightsearch.errors import ConfigurationError
 
 QUEUES = ("fetch", "render", "images", "etl")
 ROUTES = {
@@ -71,8 +73,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 def create_app(settings: Settings | None = None) -> Celery:
     """A Celery app for ``settings`` (the environment's by default)."""
     settings = settings or get_settings()
-    app = Celery("sightsearch", broker=settings.broker_url or "redis://127.0.0.1:6379/0",
-                 include=["sightsearch.workers.tasks"])
+    if not settings.broker_url:
+        raise ConfigurationError("the distributed mode needs a broker: set SIGHTSEARCH_BROKER_URL=redis://host:port/db")
+    app = Celery("sightsearch", broker=settings.broker_url, include=["sightsearch.workers.tasks"])
     app.conf.update(celery_config(settings))
     return app
 
@@ -106,4 +109,14 @@ class CeleryScheduler:
                               task_id=f"{run_id}-finish-{uuid.uuid4().hex[:8]}")
 
 
-app = create_app()
+@lru_cache(maxsize=1)
+def _default_app() -> Celery:
+    return create_app()
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the environment's Celery app, created on first use (what ``celery -A sightsearch.workers.app``
+    and ``sightsearch worker`` load)."""
+    if name == "app":
+        return _default_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,19 +9,14 @@ and downloads whatever is missing itself.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sightsearch.etl.pipeline import EtlPipeline
-from sightsearch.etl.pipeline import publish_backlog
-from sightsearch.events.catalog import RunFinished
-from sightsearch.runner import image_facts
-from sightsearch.storage.db import session_scope
-from sightsearch.storage.imagegroups import regroup_images
-from sightsearch.storage.models import CrawlRun
+from sightsearch.images.facts import download_facts
+from sightsearch.records import ImageFact
+from sightsearch.runs import finish_run
 from sightsearch.workers.context import WorkerContext
 from sightsearch.workers.runstate import RunState
 
@@ -46,8 +41,9 @@ class BatchLoader:
         known = await self.ctx.redis.hmget(self.state.key("images"), urls) if urls else []
         missing = [url for url, fact in zip(urls, known) if fact is None]
         if missing:
-            facts = image_facts(await (await self._downloader()).download_many(missing))
-            await self.ctx.redis.hset(self.state.key("images"), mapping={u: json.dumps(f) for u, f in facts.items()})
+            facts = await download_facts(await self._downloader(), missing)
+            await self.ctx.redis.hset(self.state.key("images"),
+                                      mapping={u: f.model_dump_json() for u, f in facts.items()})
             await self.ctx.redis.expire(self.state.key("images"), 86_400)
 
     async def load(self, name: str, records: list[dict[str, Any]]) -> bool:
@@ -67,40 +63,28 @@ class BatchLoader:
         return count
 
     async def finalize(self) -> dict[str, int]:
-        """Group the images, write the run's record and event, and free its bulky Redis keys."""
+        """Close the run through the shared lifecycle, then free its bulky Redis keys."""
         meta = await self.state.meta()
         counts = await self.state.counts()
         seconds = time.time() - float(meta.get("started_at", time.time()))
-
-        def write() -> int:
-            with session_scope(self.ctx.engine) as session:
-                groups = regroup_images(session, self.ctx.settings.near_duplicate_distance)
-                run = session.get(CrawlRun, self.run_id)
-                if run is not None:
-                    run.status, run.seconds, run.finished_at = "finished", round(seconds, 3), datetime.now(UTC)
-                    run.counts = {k: v for k, v in sorted({**counts, "image_groups": groups}.items()) if v}
-            return groups
-
-        counts["image_groups"] = await asyncio.to_thread(write)
-        await asyncio.to_thread(publish_backlog, self.ctx.engine, self.ctx.bus, self.run_id)
-        self.ctx.bus.publish(RunFinished(run_id=self.run_id, status="finished", counts=counts, seconds=seconds))
-        self.ctx.bus.flush()
-        await self.state.count(image_groups=counts["image_groups"])
-        await self.state.set_meta(status="finished", seconds=round(seconds, 3))
+        summary = await asyncio.to_thread(finish_run, self.ctx.engine, self.ctx.bus, self.run_id, counts, seconds,
+                                          near_duplicate_distance=self.ctx.settings.near_duplicate_distance)
+        await self.state.count(image_groups=summary.counts["image_groups"])
+        await self.state.set_meta(status=summary.status, seconds=round(seconds, 3), error=summary.error)
         await self.state.release()
-        return counts
+        return dict(summary.counts)
 
     async def _images_wanted(self) -> bool:
         return bool((await self.state.meta()).get("download_images")) and self.ctx.settings.download_images
 
     async def _downloader(self) -> Any:
         """The image downloader; a run submitted by an API client (``guarded``) gets the SSRF-guarded one."""
-        return self.ctx.guarded_images if (await self.state.meta()).get("guarded") else self.ctx.images
+        return self.ctx.images_for(await self.state.meta())
 
-    async def _fetch_images(self, urls: list[str]) -> Mapping[str, Mapping[str, Any]]:
+    async def _fetch_images(self, urls: list[str]) -> Mapping[str, ImageFact]:
         stored = await self.ctx.redis.hmget(self.state.key("images"), urls) if urls else []
-        facts = {url: json.loads(fact) for url, fact in zip(urls, stored) if fact is not None}
+        facts = {url: ImageFact.model_validate_json(fact) for url, fact in zip(urls, stored) if fact is not None}
         missing = [url for url in urls if url not in facts]
         if missing:
-            facts.update(image_facts(await (await self._downloader()).download_many(missing)))
+            facts.update(await download_facts(await self._downloader(), missing))
         return facts

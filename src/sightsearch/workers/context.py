@@ -17,14 +17,16 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from sightsearch.config import Settings, get_settings
-from sightsearch.crawl.base import Fetcher
+from sightsearch.crawl.page import PageHandler
+from sightsearch.crawl.politeness import FleetPoliteness
 from sightsearch.crawl.redis_throttle import RedisTokenBucket
 from sightsearch.crawl.robots import RobotsPolicy, robots_text_fetcher
 from sightsearch.errors import ConfigurationError
 from sightsearch.events.bus import EventBus
+from sightsearch.extract.spec import SiteSpec
 
 T = TypeVar("T")
-_KEPT_RUNS = 8  # robots.txt answers are cached per run: a re-crawl reads the site's current file
+_KEPT_RUNS = 8  # page handlers (fetcher, robots.txt cache) kept per run in a worker process
 
 
 def coordination_url(settings: Settings) -> str:
@@ -36,24 +38,15 @@ def coordination_url(settings: Settings) -> str:
     return url
 
 
-def event_bus(settings: Settings, engine: Engine) -> EventBus:
-    """The configured event bus (Kafka when set up), else the local events table."""
-    try:
-        from sightsearch.events import create_event_bus  # type: ignore[attr-defined]
-    except ImportError:
-        from sightsearch.events.local import TableBus
-
-        return TableBus(engine)
-    return create_event_bus(settings, engine)
-
-
 class WorkerContext:
     """The long-lived collaborators of one worker process."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.loop = asyncio.new_event_loop()
-        self._robots: OrderedDict[str, RobotsPolicy] = OrderedDict()
+        self._handlers: OrderedDict[tuple[str, bool], PageHandler] = OrderedDict()
+        self._images: Any = None
+        self._guarded_images: Any = None
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` to completion on this process's loop (tasks are synchronous to Celery)."""
@@ -73,80 +66,72 @@ class WorkerContext:
 
     @cached_property
     def bus(self) -> EventBus:
-        return event_bus(self.settings, self.engine)
+        from sightsearch.events import create_event_bus
+
+        return create_event_bus(self.settings, self.engine)
+
+    async def handler(self, run_id: str, meta: dict[str, Any], *, render: bool = False) -> PageHandler:
+        """The page handler of run ``run_id`` in this process (fetch queue, or render queue when ``render``).
+
+        Built from the run's options on its first page: its site spec, and for a run an API client submitted
+        (``guarded``) the SSRF guard on every request, robots.txt included. robots.txt answers are cached per run,
+        so a re-crawl reads the site's current file.
+        """
+        key = (run_id, render)
+        if key not in self._handlers:
+            self._handlers[key] = self._new_handler(run_id, meta, render)
+            while len(self._handlers) > _KEPT_RUNS:
+                await self._handlers.popitem(last=False)[1].fetcher.aclose()
+        return self._handlers[key]
+
+    def _new_handler(self, run_id: str, meta: dict[str, Any], render: bool) -> PageHandler:
+        from sightsearch.crawl.fetchers import browser_fetcher, build_fetcher
+        from sightsearch.crawl.ssrf import url_guard
+
+        spec = SiteSpec.model_validate(meta["spec"]) if meta.get("spec") else None
+        guard = url_guard(self.settings.ssrf_allow) if meta.get("guarded") else None
+        if render and guard is None:
+            fetcher = browser_fetcher(self.settings, spec)
+            robots_over = self.robots_http  # robots.txt is read over HTTP, never rendered
+        else:  # a guarded run stays on HTTP, even on the render queue
+            fetcher = robots_over = build_fetcher(self.settings, spec=spec, url_guard=guard, defer_rendering=True)
+        robots = RobotsPolicy(robots_text_fetcher(robots_over), self.settings.user_agent) \
+            if self.settings.respect_robots else None
+        return PageHandler(self.settings, run_id, fetcher, FleetPoliteness(self.settings, self.bucket), self.bus,
+                           robots=robots, spec=spec)
 
     @cached_property
-    def fetcher(self) -> Fetcher:
-        """The fetch queue's fetcher: HTTP (through the proxy pool when configured), and in ``render`` auto/always
-        mode the same per-page choice as the embedded run, except that a page needing JavaScript raises
-        ``RenderDeferred`` so the fetch task hands it to the render queue instead of starting a browser here."""
-        if self.settings.proxies:
-            from sightsearch.crawl.proxied import ProxiedFetcher
+    def robots_http(self) -> Any:
+        from sightsearch.crawl.fetchers import http_fetcher
 
-            http: Fetcher = ProxiedFetcher.from_settings(self.settings)
-        else:
-            from sightsearch.crawl.http import HttpFetcher
+        return http_fetcher(self.settings)
 
-            http = HttpFetcher(self.settings)
-        if self.settings.render == "never":
-            return http
-        from sightsearch.crawl.browser.auto import AutoRenderFetcher
-        from sightsearch.extract import extract_product
-
-        def has_product(page: Any) -> bool:
-            return bool(extract_product(page.body or page.text, page.url).is_product())
-
-        return AutoRenderFetcher(http, None, self.settings.render, has_product=has_product,
-                                 evidence_pages=self.settings.render_evidence_pages, defer_rendering=True)
-
-    @cached_property
-    def guarded_fetcher(self) -> Fetcher:
-        """HTTP with the SSRF guard on every request, for runs submitted by API clients."""
-        from sightsearch.api.ssrf import url_guard
-        from sightsearch.crawl.http import HttpFetcher
-
-        return HttpFetcher(self.settings, url_guard=url_guard(self.settings.ssrf_allow))
-
-    @cached_property
-    def guarded_images(self) -> Any:
-        """The image downloader with the SSRF guard, for runs submitted by API clients."""
-        from sightsearch.api.ssrf import url_guard
+    def images_for(self, meta: dict[str, Any]) -> Any:
+        """The image downloader of a run: SSRF-guarded for runs submitted by API clients."""
+        from sightsearch.crawl.ssrf import url_guard
         from sightsearch.images import ImageDownloader
 
-        return ImageDownloader(self.settings, url_guard=url_guard(self.settings.ssrf_allow))
-
-    @cached_property
-    def renderer(self) -> Fetcher:
-        """The render queue's fetcher: headless Chromium (``sightsearch.crawl.browser``), started on first use."""
-        from sightsearch.crawl.browser import BrowserFetcher
-
-        return BrowserFetcher(self.settings)
+        if meta.get("guarded"):
+            if self._guarded_images is None:
+                self._guarded_images = ImageDownloader(self.settings, url_guard=url_guard(self.settings.ssrf_allow))
+            return self._guarded_images
+        if self._images is None:
+            self._images = ImageDownloader(self.settings)
+        return self._images
 
     @cached_property
     def bucket(self) -> RedisTokenBucket:
         return RedisTokenBucket(self.redis, recovery_seconds=self.settings.rate_recovery_seconds)
 
-    @cached_property
-    def images(self) -> Any:
-        from sightsearch.images import ImageDownloader
-
-        return ImageDownloader(self.settings)
-
-    def robots(self, run_id: str) -> RobotsPolicy | None:
-        """The run's robots.txt policy in this process (each site's file read once per run and process)."""
-        if not self.settings.respect_robots:
-            return None
-        if run_id not in self._robots:
-            self._robots[run_id] = RobotsPolicy(robots_text_fetcher(self.fetcher), self.settings.user_agent)
-            while len(self._robots) > _KEPT_RUNS:
-                self._robots.popitem(last=False)
-        return self._robots[run_id]
-
     def close(self) -> None:
         """Close the clients this process opened (at worker shutdown)."""
-        for name in ("fetcher", "renderer", "images", "guarded_fetcher", "guarded_images"):
-            if name in self.__dict__:
-                self.run(self.__dict__[name].aclose())
+        for handler in self._handlers.values():
+            self.run(handler.fetcher.aclose())
+        if "robots_http" in self.__dict__:
+            self.run(self.robots_http.aclose())
+        for images in (self._images, self._guarded_images):
+            if images is not None:
+                self.run(images.aclose())
         if "redis" in self.__dict__:
             self.run(self.redis.aclose())
         if "bus" in self.__dict__:

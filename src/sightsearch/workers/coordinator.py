@@ -18,11 +18,11 @@ from sightsearch.crawl.base import CrawlRequest
 from sightsearch.crawl.dedup import BloomParams
 from sightsearch.crawl.urls import canonicalize_url, site_of
 from sightsearch.errors import ConfigurationError
-from sightsearch.events.catalog import RunStarted
-from sightsearch.runner import RunSummary
-from sightsearch.storage.db import get_engine, session_scope, upgrade_schema
-from sightsearch.storage.models import CrawlRun
-from sightsearch.workers.context import coordination_url, event_bus
+from sightsearch.events import create_event_bus
+from sightsearch.extract.spec import SiteSpec
+from sightsearch.runs import RunSummary, start_run
+from sightsearch.storage.db import get_engine, upgrade_schema
+from sightsearch.workers.context import coordination_url
 from sightsearch.workers.runstate import RunState
 
 ProgressHook = Callable[[Mapping[str, int]], None]
@@ -30,9 +30,10 @@ _NUDGE_AFTER = 10.0  # seconds a run may look idle before the follower asks the 
 
 
 async def submit(client: Any, settings: Settings, seeds: list[str], *, max_pages: int | None = None,
-                 download_images: bool | None = None, render: bool = False, guarded: bool = False) -> str:
+                 download_images: bool | None = None, render: bool = False, guarded: bool = False,
+                 spec: SiteSpec | None = None) -> str:
     """Start a run from ``seeds``; returns its id once the seeds' tasks are queued. A ``guarded`` run (submitted by
-    an API client) has every request checked by the SSRF guard on the workers."""
+    an API client) has every request checked by the SSRF guard on the workers; ``spec`` travels with the run."""
     from sightsearch.workers.app import CeleryScheduler, app_for
 
     scheduler = CeleryScheduler(app_for(settings))
@@ -44,6 +45,7 @@ async def submit(client: Any, settings: Settings, seeds: list[str], *, max_pages
     state = RunState(client, run_id)
     await state.create({"status": "running", "seeds": seeds, "max_pages": limit, "download_images": images,
                         "render": render, "guarded": guarded, "started_at": time.time(), "bloom_bits": params.bits,
+                        "spec": spec.model_dump(mode="json", exclude_unset=True) if spec else None,
                         "bloom_hashes": params.hashes}, [site_of(seed) for seed in seeds])
     admitted = await state.admit(seeds, limit, params)
     for seed, ok in zip(seeds, admitted):
@@ -56,11 +58,11 @@ async def submit(client: Any, settings: Settings, seeds: list[str], *, max_pages
 def _record_start(settings: Settings, run_id: str, seeds: list[str], max_pages: int) -> None:
     engine = get_engine(settings.database_url)
     upgrade_schema(engine)
-    with session_scope(engine) as session:
-        session.add(CrawlRun(id=run_id, seeds=seeds, status="running", mode="distributed"))
-    bus = event_bus(settings, engine)
-    bus.publish(RunStarted(run_id=run_id, seeds=seeds, max_pages=max_pages))
-    bus.close()
+    bus = create_event_bus(settings, engine)
+    try:
+        start_run(engine, bus, run_id, seeds, mode="distributed", max_pages=max_pages)
+    finally:
+        bus.close()
 
 
 async def follow(client: Any, settings: Settings, run_id: str, on_progress: ProgressHook | None = None, *,
@@ -78,7 +80,7 @@ async def follow(client: Any, settings: Settings, run_id: str, on_progress: Prog
                          "rejected": counts.get("rejected", 0)})
         if meta.get("status") != "running":
             seconds = float(meta.get("seconds") or time.monotonic() - started)
-            return RunSummary(run_id, str(meta.get("status", "unknown")), seconds, Counter(counts))
+            return RunSummary(run_id, str(meta.get("status", "unknown")), seconds, Counter(counts), meta.get("error"))
         if timeout is not None and time.monotonic() - started > timeout:
             raise TimeoutError(f"run {run_id} not finished after {timeout:.0f}s (it goes on in the workers)")
         if await state.progress() == (0, 0, 0):
@@ -101,7 +103,8 @@ def require_workers(settings: Settings, wait: float = 5.0) -> None:
 
 
 def run_distributed(seeds: list[str], settings: Settings, max_pages: int | None = None,
-                    on_progress: ProgressHook | None = None, *, timeout: float | None = None) -> RunSummary:
+                    on_progress: ProgressHook | None = None, *, timeout: float | None = None,
+                    spec: SiteSpec | None = None) -> RunSummary:
     """Submit a run to the workers and follow it to the end: the ``sightsearch crawl --distributed`` path."""
     import redis.asyncio as redis
 
@@ -110,7 +113,7 @@ def run_distributed(seeds: list[str], settings: Settings, max_pages: int | None 
     async def main() -> RunSummary:
         client = redis.Redis.from_url(coordination_url(settings))
         try:
-            run_id = await submit(client, settings, seeds, max_pages=max_pages)
+            run_id = await submit(client, settings, seeds, max_pages=max_pages, spec=spec)
             return await follow(client, settings, run_id, on_progress, timeout=timeout)
         finally:
             await client.aclose()

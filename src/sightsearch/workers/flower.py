@@ -6,20 +6,11 @@ The credentials go to Flower through its environment (``FLOWER_BASIC_AUTH``), ne
 
 from __future__ import annotations
 
-import ipaddress
 import sys
 
 from sightsearch.config import Settings, flower_credential_problem
 from sightsearch.errors import ConfigurationError
-
-
-def is_loopback(address: str) -> bool:
-    if address == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(address).is_loopback
-    except ValueError:
-        return False
+from sightsearch.netaddr import is_loopback_host
 
 
 def flower_invocation(settings: Settings) -> tuple[list[str], dict[str, str]]:
@@ -37,7 +28,7 @@ def flower_invocation(settings: Settings) -> tuple[list[str], dict[str, str]]:
         if problem:
             raise ConfigurationError(problem)
         return command, {"FLOWER_BASIC_AUTH": f"{settings.flower_user}:{settings.flower_password}"}
-    if not is_loopback(settings.flower_address):
+    if not is_loopback_host(settings.flower_address):
         raise ConfigurationError(f"Flower on {settings.flower_address} needs SIGHTSEARCH_FLOWER_USER and "
                                  "SIGHTSEARCH_FLOWER_PASSWORD: it shows task arguments and can stop workers")
     if not settings.flower_allow_no_auth:

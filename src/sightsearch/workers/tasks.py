@@ -8,24 +8,26 @@ periodic re-crawl. Every task is safe to run twice, since ``acks_late`` redelive
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import Any
 
-from celery import Task  # type: ignore[import-untyped]
+from celery import Task, shared_task  # type: ignore[import-untyped]
 from celery.signals import worker_process_shutdown  # type: ignore[import-untyped]
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from sightsearch.config import Settings
-from sightsearch.crawl.base import CrawlRequest, Fetcher
+from sightsearch.crawl.base import CrawlRequest
+from sightsearch.crawl.politeness import SiteBusy
 from sightsearch.crawl.throttle import backoff_delay
-from sightsearch.errors import PermanentError, TransientError
-from sightsearch.workers.app import CeleryScheduler, app
+from sightsearch.errors import TransientError
+from sightsearch.workers.app import CeleryScheduler
 from sightsearch.workers.batches import BatchLoader
 from sightsearch.workers.context import close_worker_context, worker_context
-from sightsearch.workers.pages import Deferred, PageStep
+from sightsearch.workers.pages import PageStep, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -36,65 +38,48 @@ _RETRY_OPTIONS: dict[str, Any] = {
     "retry_jitter": True,
 }
 
-scheduler = CeleryScheduler(app)
-
-
-def retry_delay(settings: Settings, request: CrawlRequest, err: TransientError) -> float | None:
-    """Seconds before the next attempt of ``request``, or None when it should be dead-lettered now."""
-    too_long = err.retry_after is not None and err.retry_after > settings.max_retry_after
-    if request.attempt >= settings.max_retries or too_long:
-        return None
-    return backoff_delay(request.attempt + 1, settings.backoff_base, settings.backoff_max, err.retry_after)
-
-
 def countdown(settings: Settings, seconds: float) -> float:
     """A retry countdown short enough for the broker: the Redis transport redelivers a reserved task that waits
     longer than ``visibility_timeout``, so longer waits are done in hops (the request keeps its ``not_before``)."""
     return max(0.0, min(seconds, settings.broker_visibility_timeout / 2))
 
 
-def _crawl(task: Task, run_id: str, data: dict[str, Any], fetcher: Fetcher) -> None:
+def _crawl(task: Task, run_id: str, data: dict[str, Any], *, render: bool) -> None:
     ctx = worker_context()
     request = CrawlRequest(**data)
     if (remaining := request.not_before - time.time()) > 0:
         raise task.retry(countdown=countdown(ctx.settings, remaining))
-    step = PageStep(ctx, run_id, fetcher, scheduler)
+    step = PageStep(ctx, run_id, render, CeleryScheduler(task.app))
     try:
         ctx.run(step.crawl(request))
-    except Deferred as busy:  # not a failure: the site's politeness slot is later than a task should sleep
+    except SiteBusy as busy:  # not a failure: the site's politeness slot is later than a task should sleep
         retry = {**data, "not_before": time.time() + busy.wait}
         raise task.retry(countdown=countdown(ctx.settings, busy.wait), kwargs={"run_id": run_id, "request": retry}) from None
+    except RetryLater as later:  # the page handler's decision: attempt + 1, not before its back-off
+        wait = later.request.not_before - time.time()
+        raise task.retry(countdown=countdown(ctx.settings, wait),
+                         kwargs={"run_id": run_id, "request": dataclasses.asdict(later.request)}) from None
     except INFRASTRUCTURE_ERRORS as err:
         raise task.retry(countdown=backoff_delay(task.request.retries + 1, 1.0, 30.0)) from err
-    except TransientError as err:
-        delay = retry_delay(ctx.settings, request, err)
-        if delay is None:
-            ctx.run(step.fail(request, err))
-            return
-        ctx.run(step.state.count(retries=1))
-        retry = {**data, "attempt": request.attempt + 1, "not_before": time.time() + delay}
-        raise task.retry(countdown=countdown(ctx.settings, delay), kwargs={"run_id": run_id, "request": retry}) from None
-    except PermanentError as err:
-        ctx.run(step.fail(request, err))
     except Exception as err:  # a bug on one page must not hang the run: dead-letter it with the reason
         log.exception("fetch step failed on %s", request.url)
         ctx.run(step.fail(request, err))
 
 
 # No retry limit at the Celery level: a page's attempts are counted in its request, politeness waits are not attempts.
-@app.task(bind=True, name="sightsearch.fetch_page", max_retries=None)
+@shared_task(bind=True, name="sightsearch.fetch_page", max_retries=None)
 def fetch_page(self: Task, run_id: str, request: dict[str, Any]) -> None:
     """Fetch one URL over HTTP (through the proxy pool when configured)."""
-    _crawl(self, run_id, request, worker_context().fetcher)
+    _crawl(self, run_id, request, render=False)
 
 
-@app.task(bind=True, name="sightsearch.render_page", max_retries=None)
+@shared_task(bind=True, name="sightsearch.render_page", max_retries=None)
 def render_page(self: Task, run_id: str, request: dict[str, Any]) -> None:
     """Fetch one URL with the browser fetcher (the render queue's workers have the browser installed)."""
-    _crawl(self, run_id, request, worker_context().renderer)
+    _crawl(self, run_id, request, render=True)
 
 
-@app.task(bind=True, name="sightsearch.prepare_images", max_retries=10, **_RETRY_OPTIONS)
+@shared_task(bind=True, name="sightsearch.prepare_images", max_retries=10, **_RETRY_OPTIONS)
 def prepare_images(self: Task, run_id: str) -> None:
     """Claim a batch of records, download its images, and send it to the ETL queue."""
     ctx = worker_context()
@@ -103,10 +88,10 @@ def prepare_images(self: Task, run_id: str) -> None:
     records = ctx.run(loader.claim(self.request.id))
     if records:
         ctx.run(loader.prepare_images(records))
-        app.send_task("sightsearch.load_batch", kwargs={"run_id": run_id, "name": self.request.id})
+        self.app.send_task("sightsearch.load_batch", kwargs={"run_id": run_id, "name": self.request.id})
 
 
-@app.task(bind=True, name="sightsearch.load_batch", max_retries=10, **_RETRY_OPTIONS)
+@shared_task(bind=True, name="sightsearch.load_batch", max_retries=10, **_RETRY_OPTIONS)
 def load_batch(self: Task, run_id: str, name: str | None = None) -> None:
     """Load the named batch, or claim and load full batches until fewer than ``batch_size`` records wait."""
     ctx = worker_context()
@@ -118,7 +103,7 @@ def load_batch(self: Task, run_id: str, name: str | None = None) -> None:
         ctx.run(loader.load(name, records))
 
 
-@app.task(bind=True, name="sightsearch.finish_run", max_retries=None, **_RETRY_OPTIONS)
+@shared_task(bind=True, name="sightsearch.finish_run", max_retries=None, **_RETRY_OPTIONS)
 def finish_run(self: Task, run_id: str) -> None:
     """Once no page is pending: load the last records, wait for batches in flight, then record the run."""
     ctx = worker_context()
@@ -138,7 +123,7 @@ def finish_run(self: Task, run_id: str) -> None:
         ctx.run(ctx.redis.delete(lock))
 
 
-@app.task(bind=True, name="sightsearch.scheduled_crawl", max_retries=5, **_RETRY_OPTIONS)
+@shared_task(bind=True, name="sightsearch.scheduled_crawl", max_retries=5, **_RETRY_OPTIONS)
 def scheduled_crawl(self: Task, seeds: list[str], max_pages: int | None = None, name: str = "") -> str:
     """Beat's periodic re-crawl: submit a run of ``seeds``; the fleet does the rest."""
     from sightsearch.workers.coordinator import submit
@@ -154,5 +139,5 @@ def _close_context(**_: Any) -> None:
     close_worker_context()
 
 
-__all__ = ["fetch_page", "finish_run", "load_batch", "prepare_images", "render_page", "retry_delay",
+__all__ = ["countdown", "fetch_page", "finish_run", "load_batch", "prepare_images", "render_page",
            "scheduled_crawl"]

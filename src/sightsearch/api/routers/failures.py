@@ -13,6 +13,7 @@ from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import SortSpec, decode_cursor, page_of
 from sightsearch.api.routers import API_PREFIX
 from sightsearch.api.schemas import DeadLetterDetail, DeadLetterOut, FailureAction, FailureReason, Page
+from sightsearch.crawl.ssrf import url_guard
 from sightsearch.replay import dismiss_dead_letter, replay_dead_letter
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.deadletters import count_by_reason
@@ -69,7 +70,7 @@ def get_failure(failure_id: IdPath, session: SessionDep) -> DeadLetterDetail:
 async def replay_failure(failure_id: IdPath, _key: ApiKeyDep, state: StateDep, settings: SettingsDep) -> FailureAction:
     """Re-run the dead letter from the stage that rejected it; resolved when it now loads, else still open."""
     await run_in_threadpool(_require_open, state, failure_id)
-    message = await replay_dead_letter(state.engine, failure_id, settings)
+    message = await replay_dead_letter(state.engine, failure_id, settings, url_guard=url_guard(settings.ssrf_allow))
     return FailureAction(id=failure_id, status=await run_in_threadpool(_status, state, failure_id), message=message)
 
 

@@ -1,4 +1,4 @@
-"""``/api/v1/metrics``: the dashboard's time series (from ``metric_samples``) and a summary of the store."""
+"""``/api/v1/metrics``: the time series (from ``metric_samples``), the console's dashboard and a store summary."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy import distinct, func, select
 
-from sightsearch.api.deps import READ_ACCESS, SessionDep
+from sightsearch.api.dashboard import Dashboard, Point, Series, build_dashboard, refresh_table_metrics
+from sightsearch.api.deps import READ_ACCESS, SessionDep, StateDep
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.routers import API_PREFIX
 from sightsearch.api.schemas import UtcDatetime, as_utc
+from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import CrawlRun, DeadLetter, ImageRecord, MetricSample, Product
 
 router = APIRouter(prefix=f"{API_PREFIX}/metrics",
@@ -22,17 +24,6 @@ router = APIRouter(prefix=f"{API_PREFIX}/metrics",
 
 MAX_POINTS = 20_000
 MAX_WINDOW = timedelta(days=31)
-
-
-class Point(BaseModel):
-    t: UtcDatetime
-    v: float
-
-
-class Series(BaseModel):
-    name: str
-    labels: dict[str, str]
-    points: list[Point]
 
 
 class SeriesResponse(BaseModel):
@@ -81,6 +72,23 @@ def series(
         if wanted.items() <= labels.items():
             result.append(Series(name=name, labels=labels, points=points))
     return SeriesResponse(since=start, until=end, series=result, truncated=len(rows) > MAX_POINTS)
+
+
+@router.get("/dashboard", response_model=Dashboard)
+def dashboard(
+    state: StateDep,
+    since: Annotated[datetime | None, Query(description="Default: an hour before `until`.")] = None,
+    until: Annotated[datetime | None, Query(description="Default: now.")] = None,
+) -> Dashboard:
+    """Everything the console's dashboard draws for ``[since, until)``: throughput, rejects by stage, fetch and stage
+    latency percentiles, error rate by site, dead-letter backlog, open alerts and the runs crawling now.
+
+    Without Kafka, the metrics are first brought up to date from the local events table (at most every 2 s).
+    """
+    end, start = _window(since, until)
+    refresh_table_metrics(state)
+    with session_scope(state.engine) as session:
+        return build_dashboard(session, start, end)
 
 
 @router.get("/summary", response_model=StoreSummary)

@@ -14,7 +14,7 @@ from sightsearch.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from sightsearch.api.pagination import SortSpec, decode_cursor, page_of
 from sightsearch.api.routers import API_PREFIX
 from sightsearch.api.schemas import Page, RunAccepted, RunDetail, RunOut, RunRequest
-from sightsearch.api.ssrf import UnsafeUrlError, check_public_url_async
+from sightsearch.crawl.ssrf import UnsafeUrlError, check_public_url_async
 from sightsearch.api.submit import TooManyRuns, submit_run
 from sightsearch.storage.models import CrawlRun, DeadLetter, EventRecord
 

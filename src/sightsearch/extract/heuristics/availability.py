@@ -1,11 +1,14 @@
-"""Availability from the visible page: a stock message near the product, or a usable buy button."""
+"""Availability from the visible page: a stock message near the product, a usable or disabled buy button, or a
+"notify me when available" form, in many languages."""
 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-from sightsearch.extract.availability import stock_phrase
 from lxml import etree
+
+from sightsearch.extract.availability import STOCK_WORDS, stock_phrase
 
 from sightsearch.extract.document import clean_text, element_text
 from sightsearch.extract.heuristics.page import Page, is_off_product
@@ -13,6 +16,17 @@ from sightsearch.extract.heuristics.page import Page, is_off_product
 _BUTTON_TAGS = frozenset({"button", "a"})
 _QUANTITY_LEFT = re.compile(r"^\d+\s*(gab|pcs|pc|st|stk|szt|ks|шт|un|pz|x)?\.?$", re.IGNORECASE)
 _MAX_STOCK_TEXT = 120
+# "Notify me when available" in many languages: a form a shop shows instead of the buy button.
+_NOTIFY_ME = re.compile(
+    r"notify me|email me when|alert me when|tell me when|let me know when|benachrichtig|informieren sie mich|"
+    r"m'avertir|me pr[ée]venir|avertissez-moi|m'alerter|alerte (de )?disponibilit|av[íi]same|notif[íi]came|"
+    r"avvisami|avvertimi|informami|houd me op de hoogte|mail mij|powiadom mnie|powiadom o dost|avise-me|"
+    r"me avise|сообщить о (поступлении|наличии)|уведомить|upozorni|hl[íi]dat dostupnost|meddela mig|"
+    r"giv mig besked|gi meg beskjed|ilmoita (minulle|kun)",
+    re.IGNORECASE,
+)
+_BUTTON_CLASS = re.compile(r"btn|button|cart|basket|buy|notify|alert", re.IGNORECASE)
+_BUTTON_WORDS = re.compile(rf"{_NOTIFY_ME.pattern}|(?<!\w)(?:{STOCK_WORDS})", re.IGNORECASE)
 
 
 def labelled_stock(value: str) -> str | None:
@@ -22,8 +36,8 @@ def labelled_stock(value: str) -> str | None:
     return stock_phrase(value)
 
 
-def stock_message(page: Page) -> str | None:
-    """The availability stated by the first stock/availability element near the product."""
+def stock_message(page: Page) -> tuple[str, float] | None:
+    """The availability stated by the stock/availability element nearest the product, and its distance."""
     candidates = []
     for element in page.marked("stock"):
         text = element_text(element)
@@ -32,7 +46,10 @@ def stock_message(page: Page) -> str | None:
         state = stock_phrase(text)
         if state is not None:
             candidates.append((page.distance(element), state))
-    return min(candidates)[1] if candidates else None
+    if not candidates:
+        return None
+    distance, state = min(candidates)
+    return state, distance
 
 
 def _button(element: etree._Element | None) -> etree._Element | None:
@@ -48,18 +65,51 @@ def _is_disabled(element: etree._Element) -> bool:
     return element.get("disabled") is not None or "disabled" in (element.get("class") or "").lower()
 
 
-def buy_button(page: Page) -> str | None:
-    """``InStock`` when an enabled add-to-cart button sits near the product, ``OutOfStock`` when it says so."""
+class BuyBox(NamedTuple):
+    """What the buttons near the product say: the state a usable button states, whether the only add-to-cart
+    buttons are disabled, and whether a "notify me" offer is shown."""
+
+    button_state: str | None
+    disabled_only: bool
+    notify_me: bool
+
+
+def _looks_like_a_button(element: etree._Element | None) -> etree._Element | None:
+    if element is None or element.tag == "button" or element.get("role") == "button":
+        return element
+    return element if _BUTTON_CLASS.search(element.get("class") or "") else None
+
+
+def buy_box(page: Page, *, links: bool = True) -> BuyBox:
+    """Read the buttons near the product once. With ``links`` every link label is read too (the full scan, about
+    200 labels a page); without, only buttons and button-like links (a few), which is enough to see a disabled
+    add-to-cart or a "notify me" offer contradicting the structured data."""
     start, stop = page.window
     labels = [(page.texts[i], _button(page.text_nodes[i].getparent())) for i in range(start, stop)
-              if len(page.texts[i]) <= 40]
-    labels += [(clean_text(i.get("value") or ""), i) for i in page.doc.xpath("//body//input[@type='submit']")]
+              if len(page.texts[i]) <= 60]
+    if not links:
+        labels = [(label, _looks_like_a_button(button)) for label, button in labels]
+    inputs = page.doc.tree.iter("input") if page.doc.tree is not None else ()  # iter(tag) runs in C: faster
+    labels += [(clean_text(i.get("value") or ""), i) for i in inputs if (i.get("type") or "").lower() == "submit"]
+    state, disabled, enabled, notify = None, False, False, False
     for label, button in labels:
-        if button is None or not label or len(label) > 40:
+        if button is None or not label or not _BUTTON_WORDS.search(label):
+            continue  # one search rules out most links: they say nothing about stock
+        if _NOTIFY_ME.search(label):
+            notify = notify or not is_off_product(button)
             continue
-        state = stock_phrase(label)  # before is_off_product: most links say nothing about stock
-        if state is None or is_off_product(button) or (state == "InStock" and _is_disabled(button)):
+        phrase = stock_phrase(label) if len(label) <= 40 else None  # before is_off_product: most links say nothing
+        if phrase is None or is_off_product(button):
             continue
-        if state in {"InStock", "OutOfStock", "SoldOut", "PreOrder"}:
-            return state
-    return None
+        if phrase == "InStock" and _is_disabled(button):
+            disabled = True
+            continue
+        enabled = enabled or phrase == "InStock"
+        if state is None and phrase in {"InStock", "OutOfStock", "SoldOut", "PreOrder"}:
+            state = phrase
+    return BuyBox(state, disabled and not enabled, notify)
+
+
+def buy_button(page: Page) -> str | None:
+    """``InStock`` when an enabled add-to-cart button sits near the product, ``OutOfStock`` when it says so."""
+    return buy_box(page).button_state

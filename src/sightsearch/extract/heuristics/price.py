@@ -1,6 +1,9 @@
-"""The main product's visible price: the priced element nearest the title, outside related-product lists.
+"""The main product's visible prices: every priced element outside related-product lists, with its evidence.
 
-Struck-through prices (``<s>``, ``<del>``, "old"/"was" classes) are the old price, never the price.
+Struck-through prices (``<s>``, ``<del>``, "old"/"was" classes) are old prices, never the price. Prices split
+across elements (``<span>1.299</span><sup>,00</sup>``) are read as one. Wording around a price that makes it
+something else than what a buyer pays now (per unit, per month, without VAT, a deposit, a bid) is recorded as
+evidence for the scorer (``extract.scoring.price``).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from lxml import etree
 from sightsearch.extract.currency import find_currency
 from sightsearch.extract.document import element_text
 from sightsearch.extract.heuristics.page import Page, in_repeated_card, is_off_product, marker
+from sightsearch.extract.heuristics.price_wording import price_wording
 from sightsearch.extract.price import parse_price
 
 _OLD_MARKER = re.compile(r"old|was|strike|crossed|before|previous|rrp|uvp|msrp|list-?price|compare|original|"
@@ -24,6 +28,9 @@ _MAX_PRICE_TEXT = 40
 
 
 _UNIT_PRICE = re.compile(r"^\(|/\s*\d*\s*[^\W\d]{1,6}\.?\s*\)?$|\bper\b", re.IGNORECASE)
+# A number followed by its cents in a separate element: "1.299" + ",00", or "19" + "99" in a <sup>.
+_CENTS_PART = re.compile(r"^[.,]\d{1,2}\b|^\d{2}$")
+_NUMBER_END = re.compile(r"\d[.,]?$")
 
 
 class PriceCandidate(NamedTuple):
@@ -34,6 +41,8 @@ class PriceCandidate(NamedTuple):
     distance: float
     old: bool
     named: bool  # the element's id says "price": ids are unique, templates give one to the page's own price
+    element: etree._Element | None = None
+    wording: str | None = None  # "per-unit", "instalment", "excl-vat", "deposit", "bid": not what a buyer pays now
 
 
 def _is_old(element: etree._Element) -> bool:
@@ -47,8 +56,25 @@ def _is_old(element: etree._Element) -> bool:
     return False
 
 
+def price_text(element: etree._Element) -> str:
+    """The element's text with a price split across children joined back (``1.299`` ``,00`` -> ``1.299,00``)."""
+    parts = [" ".join(part.split()) for part in element.itertext()]
+    parts = [part for part in parts if part]
+    if len(parts) < 2:
+        return parts[0] if parts else ""
+    joined = parts[0]
+    for part in parts[1:]:
+        if _NUMBER_END.search(joined) and _CENTS_PART.match(part):
+            if part[0].isdigit():  # "19" + <sup>99</sup>: the decimal mark is implied by the superscript
+                part = ("," if "." in joined.rsplit(" ", 1)[-1] else ".") + part
+            joined = joined.rstrip(".,") + part if joined[-1] in ".," else joined + part
+        else:
+            joined += " " + part
+    return joined
+
+
 def _candidate(page: Page, element: etree._Element, text: str | None = None) -> PriceCandidate | None:
-    text = element_text(element) if text is None else text
+    text = price_text(element) if text is None else text
     if not text or len(text) > _MAX_PRICE_TEXT or not any(c.isdigit() for c in text) or _UNIT_PRICE.search(text):
         return None  # unit prices ("(4,36 € / 100 ml)") are not the product's price
     country, lang = page.doc.country, page.doc.lang
@@ -63,7 +89,8 @@ def _candidate(page: Page, element: etree._Element, text: str | None = None) -> 
     if amount is None or amount <= 0:
         return None
     named = "price" in (element.get("id") or "").lower()
-    return PriceCandidate(amount, currency, page.distance(element), _is_old(element), named)
+    wording = price_wording(page, element, text)
+    return PriceCandidate(amount, currency, page.distance(element), _is_old(element), named, element, wording)
 
 
 def _element_candidates(page: Page, element: etree._Element) -> list[PriceCandidate | None]:

@@ -2,8 +2,12 @@
 
 A host is refused when *any* of its addresses is loopback, private, link-local, multicast, reserved, unspecified
 or a cloud metadata endpoint: an attacker controls their DNS and can return a public and a private address at once.
-The check resolves the name at submission time; the crawler resolves it again when it fetches, so this guard
-narrows the window, it does not pin the address (a DNS-rebinding host can still change its answer in between).
+Refusals say *that* a host is not allowed, never where it resolves (no DNS oracle for clients).
+
+The check of a URL (``url_guard``) runs before every request; the connection itself goes through
+``PinnedBackend``, which resolves the name once, checks those addresses and connects to one of them, so a
+DNS-rebinding host cannot answer "public" to the check and "127.0.0.1" to the connection. TLS still verifies the
+certificate and sends SNI for the host name, and the Host header is the URL's.
 """
 
 from __future__ import annotations
@@ -11,8 +15,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpcore
+import httpx
 
 from sightsearch.errors import PermanentFetchError, SightSearchError
 
@@ -83,12 +91,19 @@ def check_public_url(url: str, allow: Iterable[str] = (), resolve: Resolver = re
         addresses = [ipaddress.ip_address(host)]
     except ValueError:
         addresses = _resolve(url, host, resolve)
+    refuse_private(url, host, addresses, networks)
+    return url
+
+
+def refuse_private(url: str, host: str, addresses: list[IpAddress], networks: tuple[IpNetwork, ...]) -> None:
+    """Raise ``UnsafeUrlError`` unless every address is public or in an allowed network. The message names the
+    host, never the address it resolved to."""
     for address in addresses:
         problem = address_problem(address)
         if problem and not any(address in network for network in networks):
-            shown = f"{host} is" if str(address) == host else f"{host} resolves to {address},"
-            raise UnsafeUrlError(url, "private_address", f"{shown} {problem}, not allowed for seed URLs: {url}")
-    return url
+            if _is_literal(host):  # the client wrote the address itself: saying what it is reveals nothing
+                raise UnsafeUrlError(url, "private_address", f"{host} is {problem}, not allowed for URLs from clients: {url}")
+            raise UnsafeUrlError(url, "not_public", not_public_message(host, url))
 
 
 async def check_public_url_async(url: str, allow: Iterable[str] = (), resolve: Resolver = resolve_host) -> str:
@@ -112,25 +127,87 @@ def _host_of(url: str) -> str:
     return parts.hostname.lower().rstrip(".")
 
 
+def _is_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def not_public_message(host: str, url: str) -> str:
+    """One message for a name that resolves to a private address and for one that does not resolve at all, so a
+    client cannot map the internal network's names through refusals."""
+    return f"{host} is not a public host reachable from here, not allowed for URLs from clients: {url}"
+
+
 def _resolve(url: str, host: str, resolve: Resolver) -> list[IpAddress]:
     try:
         found = resolve(host)
-    except (OSError, UnicodeError) as err:
-        raise UnsafeUrlError(url, "unresolvable", f"host {host} does not resolve ({err}): {url}") from err
+    except (OSError, UnicodeError):
+        raise UnsafeUrlError(url, "not_public", not_public_message(host, url)) from None
     if not found:
-        raise UnsafeUrlError(url, "unresolvable", f"host {host} does not resolve: {url}")
+        raise UnsafeUrlError(url, "not_public", not_public_message(host, url))
     return [ipaddress.ip_address(address) for address in found]
 
 
-def url_guard(allow: Iterable[str] = ()) -> Callable[[str], Awaitable[None]]:
-    """A fetcher guard (see ``sightsearch.crawl.guard``): every request of a client-submitted run, redirect hops
-    and images included, must reach a public address or an allowed one; others fail permanently, with the reason."""
-    allowed = tuple(allow)
+class PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to addresses it checked itself: resolve once, refuse any private or reserved address (unless
+    allowed), connect to the first checked one. What the guard approved is what is connected to."""
 
-    async def guard(url: str) -> None:
+    def __init__(self, allow: Iterable[str] = (), resolve: Resolver = resolve_host) -> None:
+        self.names, self.networks = parse_allow_list(allow)
+        self.resolve = resolve
+        self.inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        url = f"//{host}:{port}"
         try:
-            await check_public_url_async(url, allowed)
+            addresses = [ipaddress.ip_address(host.strip("[]"))]
+        except ValueError:
+            try:
+                addresses = await asyncio.to_thread(_resolve, url, host, self.resolve)
+            except UnsafeUrlError as err:
+                raise PermanentFetchError(f"refused by the SSRF guard: {err}") from None
+        if host.lower().rstrip(".") not in self.names:
+            try:
+                refuse_private(url, host, addresses, self.networks)
+            except UnsafeUrlError as err:
+                raise PermanentFetchError(f"refused by the SSRF guard: {err}") from None
+        return await self.inner.connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+
+    async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
+        raise PermanentFetchError("refused by the SSRF guard: unix sockets are not reachable from client URLs")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class SsrfGuard:
+    """The SSRF guard of a client-submitted run: ``await guard(url)`` before every request (redirect hops,
+    robots.txt and images included), and ``guard.transport()`` for connections pinned to checked addresses."""
+
+    def __init__(self, allow: Iterable[str] = ()) -> None:
+        self.allow = tuple(allow)
+
+    async def __call__(self, url: str) -> None:
+        try:
+            await check_public_url_async(url, self.allow)
         except UnsafeUrlError as err:
             raise PermanentFetchError(f"refused by the SSRF guard: {err}") from None
 
-    return guard
+    def transport(self, **options: Any) -> httpx.AsyncHTTPTransport:
+        """An httpx transport whose every connection goes through ``PinnedBackend``."""
+        transport = httpx.AsyncHTTPTransport(**options)
+        # httpx builds its connection pool without a way to pass a network backend; the pool reads this attribute
+        # for every new connection (tests/api/test_ssrf_rebinding.py fails if that ever changes).
+        transport._pool._network_backend = PinnedBackend(self.allow)  # noqa: SLF001
+        return transport
+
+
+def url_guard(allow: Iterable[str] = ()) -> SsrfGuard:
+    """A fetcher guard (see ``sightsearch.crawl.guard``): every request of a client-submitted run, redirect hops
+    and images included, must reach a public address or an allowed one; others fail permanently, with the reason."""
+    return SsrfGuard(allow)

@@ -1,0 +1,46 @@
+"""What the store's data calls things (brands, categories, sites, ...), read through the guard at parse time.
+
+Values are matched against the question as whole words and then used as SQL literals: the literal is the stored
+value the question named, never a piece of the question itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+_COLUMNS = {
+    "brands": "SELECT DISTINCT brand FROM products WHERE brand IS NOT NULL",
+    "categories": "SELECT DISTINCT category FROM products WHERE category IS NOT NULL",
+    "sites": "SELECT DISTINCT site FROM products",
+    "currencies": "SELECT DISTINCT currency FROM products WHERE currency IS NOT NULL",
+    "stages": "SELECT DISTINCT stage FROM dead_letters",
+    "formats": "SELECT DISTINCT format FROM images WHERE format IS NOT NULL",
+}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Distinct stored values, as stored (matching is case-insensitive)."""
+
+    brands: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    sites: tuple[str, ...] = ()
+    currencies: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_vocabulary(run_sql: Callable[..., Any]) -> Vocabulary:
+    """Read the distinct values with ``run_sql`` (the guarded, read-only path)."""
+    values: dict[str, tuple[str, ...]] = {}
+    for name, sql in _COLUMNS.items():
+        rows = run_sql(sql).result.rows
+        values[name] = tuple(sorted({str(row[0]) for row in rows if row[0] not in (None, "")}, key=len,
+                                    reverse=True))
+    return Vocabulary(**values)
+
+
+__all__ = ["Vocabulary", "load_vocabulary"]

@@ -1,0 +1,107 @@
+"""The CPU part of a page, run apart from the event loop: parse once, discover links, extract the record.
+
+``analyse_page`` is a plain function of picklable values, so the embedded mode runs it in a process pool (the
+second core parses while the first one fetches and loads) and a Celery worker, already one process per slot, runs
+it inline. The result is the same either way.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+from collections import Counter
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sightsearch.crawl.base import CrawlRequest, FetchedPage
+from sightsearch.crawl.links import LinkSelectors, discover_links
+from sightsearch.crawl.sitemap import is_sitemap_index, parse_sitemap
+from sightsearch.crawl.urls import canonicalize_url
+from sightsearch.extract.document import Document, load_document
+from sightsearch.extract.page_record import page_record
+from sightsearch.extract.spec import SiteSpec
+from sightsearch.records import ProductRecord
+
+log = logging.getLogger(__name__)
+
+_HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
+_XML_TYPES = frozenset({"application/xml", "text/xml"})
+
+
+@dataclass
+class PageAnalysis:
+    """What a fetched page holds: links to queue, its product record, dead letters and counters."""
+
+    links: list[CrawlRequest] = field(default_factory=list)
+    record: ProductRecord | None = None
+    dead_letters: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def analyse_page(page: FetchedPage, request: CrawlRequest, run_id: str, spec: SiteSpec | None,
+                 selectors: LinkSelectors, keep_inferred: bool) -> PageAnalysis:
+    """Links and record of ``page``; a bug in either loses this page's data (dead-lettered with the reason), never
+    the crawl."""
+    analysis = PageAnalysis()
+    try:
+        html = "html" in page.content_type or page.content_type == ""
+        doc = load_document(page.body or page.text, page.url) if html and page.text else None  # parsed once
+        analysis.links = _links(page, request, selectors, doc)
+        _extract(page, request, run_id, spec, keep_inferred, analysis, doc)
+    except Exception as err:  # noqa: BLE001 - reported as the page's dead letter
+        log.exception("analysing %s failed", page.url)
+        analysis.counts["handler_errors"] += 1
+        analysis.dead_letters.append(("extract", f"{type(err).__name__}: {err}", {"url": page.url}))
+    return analysis
+
+
+def _links(page: FetchedPage, request: CrawlRequest, selectors: LinkSelectors,
+           doc: Document | None) -> list[CrawlRequest]:
+    if page.content_type in _HTML_TYPES and page.text:
+        links = discover_links(doc if doc is not None else page.text, page.url,
+                               product_link_selectors=selectors.product, pagination_selectors=selectors.pagination)
+    elif page.content_type in _XML_TYPES or request.kind == "sitemap":
+        # A sitemap seed (or a child of a sitemap index) queues its URLs; an index queues its child sitemaps.
+        kind = "sitemap" if is_sitemap_index(page.body) else "unknown"
+        links = [CrawlRequest(url=canonicalize_url(url), kind=kind, referer=page.url)
+                 for url in parse_sitemap(page.body, page.url)]
+    else:
+        return []
+    for link in links:
+        link.depth = request.depth + 1
+    return links
+
+
+def _extract(page: FetchedPage, request: CrawlRequest, run_id: str, spec: SiteSpec | None, keep_inferred: bool,
+             analysis: PageAnalysis, doc: Document | None) -> None:
+    if "html" not in page.content_type and "xml" not in page.content_type:
+        return
+    source = doc if doc is not None else page.body or page.text
+    record = page_record(source, page.url, run_id, spec=spec, keep_inferred=keep_inferred)
+    if record is not None:
+        analysis.record = record
+        analysis.counts["products_found"] += 1
+        analysis.counts.update({f"extract_errors_{source}": 1 for source in record.errors})
+    elif request.kind == "product":
+        analysis.dead_letters.append(("extract", "no product data found on a product page", {"url": page.url}))
+        analysis.counts["rejected_extract"] += 1
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def parse_pool(processes: int) -> Executor | None:
+    """The process-wide pool that parses pages (shared by every run of this process), or None to parse in the
+    event loop's thread: ``processes`` 0 means one per core beyond the first (none on a one-core machine)."""
+    global _pool
+    wanted = processes if processes > 0 else (os.cpu_count() or 1) - 1
+    if wanted <= 0:
+        return None
+    if _pool is None:
+        # forkserver: children never inherit the parent's threads (event loop, database pool, Kafka sender).
+        _pool = ProcessPoolExecutor(max_workers=wanted, mp_context=multiprocessing.get_context("forkserver"))
+        atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+    return _pool

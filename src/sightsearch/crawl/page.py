@@ -1,0 +1,151 @@
+"""One page of a crawl, the same in both modes: robots, politeness, fetch, retry decision, links, extraction.
+
+``PageHandler.handle(request) -> PageOutcome`` is the only place that turns a request into what happened to it. The
+embedded loop (``crawl.run``) and the Celery fetch task (``workers.pages``) differ only in what they do with the
+outcome: where new links and retries wait (the in-process frontier, or the run's Redis state and Celery's queues)
+and where records go (an in-process batch, or the run's Redis list).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections import Counter
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from sightsearch.config import Settings
+from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
+from sightsearch.crawl.analysis import analyse_page
+from sightsearch.crawl.links import LinkSelectors
+from sightsearch.crawl.politeness import Politeness
+from sightsearch.crawl.robots import RobotsPolicy
+from sightsearch.crawl.throttle import backoff_delay
+from sightsearch.crawl.urls import site_of
+from sightsearch.errors import ConfigurationError, PermanentError, TransientError
+from sightsearch.events.bus import EventBus
+from sightsearch.events.catalog import PageFailed, PageFetched
+from sightsearch.extract.spec import SiteSpec
+from sightsearch.records import ProductRecord
+
+log = logging.getLogger(__name__)
+
+DeadLetterEntry = tuple[str, str, dict[str, Any]]  # (stage, reason, payload)
+
+_PAUSING_STATUSES = frozenset({429, 503})
+
+
+@dataclass
+class PageOutcome:
+    """What happened to one request. ``status``: ``fetched``, ``failed``, ``retry`` (``retry`` holds the request
+    to queue again, with its ``not_before``) or ``blocked`` (robots.txt)."""
+
+    request: CrawlRequest
+    status: str
+    page: FetchedPage | None = None
+    links: list[CrawlRequest] = field(default_factory=list)
+    record: ProductRecord | None = None
+    dead_letters: list[DeadLetterEntry] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    retry: CrawlRequest | None = None
+    error: Exception | None = None
+
+
+def retry_delay(settings: Settings, request: CrawlRequest, err: TransientError) -> float | None:
+    """Seconds before the next attempt of ``request``, or None when it should be dead-lettered now: exponential
+    back-off with full jitter, a server's Retry-After when it asks for longer, too long a Retry-After fails."""
+    too_long = err.retry_after is not None and err.retry_after > settings.max_retry_after
+    if request.attempt >= settings.max_retries or too_long:
+        return None
+    return backoff_delay(request.attempt + 1, settings.backoff_base, settings.backoff_max, err.retry_after)
+
+
+def link_selectors(spec: SiteSpec | None) -> LinkSelectors:
+    """The crawler's link selectors from a site spec's ``product_links`` and ``pagination`` (CSS only)."""
+    if spec is None:
+        return LinkSelectors()
+    for name in ("product_links", "pagination"):
+        selector = getattr(spec, name)
+        if selector is not None and selector.css is None:
+            raise ConfigurationError(f"site spec {spec.name!r}: {name} must be a CSS selector (XPath is for fields)")
+    return LinkSelectors(
+        product=[spec.product_links.css] if spec.product_links and spec.product_links.css else [],
+        pagination=[spec.pagination.css] if spec.pagination and spec.pagination.css else [],
+    )
+
+
+@dataclass
+class PageHandler:
+    """Handles the requests of run ``run_id`` with the run's collaborators (each one a seam)."""
+
+    settings: Settings
+    run_id: str
+    fetcher: Fetcher
+    politeness: Politeness
+    bus: EventBus
+    robots: RobotsPolicy | None = None
+    spec: SiteSpec | None = None
+    executor: Executor | None = None
+    """Where pages are parsed (``crawl.analysis.parse_pool``); None parses in the event loop's thread."""
+
+    def __post_init__(self) -> None:
+        self.selectors = link_selectors(self.spec)
+
+    async def handle(self, request: CrawlRequest) -> PageOutcome:
+        """Fetch ``request`` and report the outcome. Raises only ``SiteBusy`` and ``RenderDeferred`` (the
+        distributed mode's cues to re-schedule the request), never for a page's own failure."""
+        if self.robots is not None and not await self.robots.allowed(request.url):
+            log.debug("robots.txt disallows %s", request.url)
+            return PageOutcome(request, "blocked", counts=Counter(robots_blocked=1))
+        crawl_delay = await self.robots.crawl_delay(request.url) if self.robots is not None else None
+        site = site_of(request.url)
+        try:
+            async with self.politeness.slot(site, crawl_delay):
+                page = await self.fetcher.fetch(request)
+        except TransientError as err:
+            return await self._transient(request, site, err)
+        except PermanentError as err:
+            return self.failed(request, err)
+        return await self._fetched(request, page)
+
+    def failed(self, request: CrawlRequest, err: Exception) -> PageOutcome:
+        """The request failed for good: a ``page.failed`` event and a dead letter with the reason."""
+        status = getattr(err, "status", None)
+        self.bus.publish(PageFailed(
+            run_id=self.run_id, url=request.url, site=site_of(request.url), error=str(err),
+            transient=isinstance(err, TransientError), attempt=request.attempt, status=status,
+        ))
+        payload = {"url": request.url, "kind": request.kind, "attempt": request.attempt,
+                   "error_type": type(err).__name__}
+        counts = Counter(pages_failed=1, pages_dead_lettered=1, rejected_fetch=1)
+        if status is not None:
+            counts[f"status_{status}"] += 1
+        return PageOutcome(request, "failed", dead_letters=[("fetch", str(err) or type(err).__name__, payload)],
+                           counts=counts, error=err)
+
+    async def _transient(self, request: CrawlRequest, site: str, err: TransientError) -> PageOutcome:
+        status = getattr(err, "status", None)
+        if status in _PAUSING_STATUSES:
+            await self.politeness.penalize(site, err.retry_after, status=status)
+        delay = retry_delay(self.settings, request, err)
+        if delay is None:
+            return self.failed(request, err)
+        retry = dataclasses.replace(request, attempt=request.attempt + 1, not_before=time.time() + delay)
+        return PageOutcome(request, "retry", retry=retry, counts=Counter(retries=1), error=err)
+
+    async def _fetched(self, request: CrawlRequest, page: FetchedPage) -> PageOutcome:
+        self.bus.publish(PageFetched(
+            run_id=self.run_id, url=page.url, site=site_of(page.url), status=page.status, bytes=len(page.body),
+            latency_ms=page.elapsed * 1000, kind=request.kind,
+        ))
+        arguments = (page, request, self.run_id, self.spec, self.selectors, self.settings.keep_inferred)
+        if self.executor is None:
+            analysis = analyse_page(*arguments)
+        else:
+            analysis = await asyncio.get_running_loop().run_in_executor(self.executor, analyse_page, *arguments)
+        analysis.counts.update(pages_fetched=1, bytes=len(page.body), **{f"status_{page.status}": 1})
+        return PageOutcome(request, "fetched", page=page, links=analysis.links, record=analysis.record,
+                           dead_letters=analysis.dead_letters, counts=analysis.counts)

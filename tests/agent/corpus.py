@@ -1,0 +1,153 @@
+"""The attack corpus and the legitimate analytic corpus, per dialect.
+
+An attack is ``(id, sql, db)``: ``db`` says what the database level alone does with it when the SQL guard is
+bypassed: ``"refused"`` (an error: privilege, read-only, syntax, authorizer), ``"timeout"`` (stopped at the time
+limit) or ``"harmless"`` (PostgreSQL lets every role run it; the test checks that it changed nothing).
+"""
+
+from __future__ import annotations
+
+BOTH = [
+    ("multi-statement", "SELECT 1; DROP TABLE products", "refused"),
+    ("multi-statement-trailing", "SELECT * FROM products; DELETE FROM products", "refused"),
+    ("drop", "DROP TABLE products", "refused"),
+    ("delete", "DELETE FROM products", "refused"),
+    ("update", "UPDATE products SET price = 0", "refused"),
+    ("insert-key", "INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES ('x', 'x', 'x', '2026-01-01')",
+     "refused"),
+    ("create-table-as", "CREATE TABLE stolen AS SELECT * FROM products", "refused"),
+    ("create-temp", "CREATE TEMP TABLE stolen AS SELECT * FROM api_keys", "refused"),
+    ("alter", "ALTER TABLE products ADD COLUMN owned TEXT", "refused"),
+    ("dml-cte-delete", "WITH gone AS (DELETE FROM products RETURNING id) SELECT count(*) FROM gone", "refused"),
+    ("dml-cte-update", "WITH u AS (UPDATE products SET price = 0 RETURNING id) SELECT * FROM u", "refused"),
+    ("api-keys", "SELECT * FROM api_keys", "refused"),
+    ("api-keys-quoted", 'SELECT key_hash FROM "api_keys"', "refused"),
+    ("api-keys-union", "SELECT title FROM products UNION SELECT key_hash FROM api_keys", "refused"),
+    ("api-keys-subquery", "SELECT (SELECT key_hash FROM api_keys LIMIT 1) AS k FROM products", "refused"),
+    ("api-keys-cte-scope", "SELECT * FROM (WITH x AS (SELECT 1 AS a) SELECT a FROM x) q, api_keys", "refused"),
+    ("alembic", "SELECT * FROM alembic_version", "refused"),
+    ("events", "SELECT payload FROM events", "refused"),
+    ("recursive-cte", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+     "timeout"),
+]
+
+POSTGRES = [
+    ("pg-quoted-function", "SELECT \"pg_read_file\"('/etc/passwd')", "refused"),
+    ("pg-qualified-function", "SELECT pg_catalog.pg_read_file('/etc/passwd')", "refused"),
+    ("pg-quoted-qualified", "SELECT \"pg_catalog\".\"pg_ls_dir\"('.')", "refused"),
+    ("pg-commented-function", "SELECT pg_read_file/**/('/etc/passwd')", "refused"),
+    ("pg-comment-before-paren", "SELECT pg_read_binary_file -- x\n('/etc/passwd')", "refused"),
+    ("pg-select-into", "SELECT * INTO stolen FROM products", "refused"),
+    ("pg-for-update", "SELECT * FROM products FOR UPDATE", "refused"),
+    ("pg-for-share-nowait", "SELECT id FROM products FOR SHARE NOWAIT", "refused"),
+    ("pg-copy-to-file", "COPY products TO '/tmp/stolen.csv'", "refused"),
+    ("pg-copy-program", "COPY (SELECT * FROM api_keys) TO PROGRAM 'id'", "refused"),
+    ("pg-do-block", "DO $$ BEGIN EXECUTE 'DROP TABLE products'; END $$", "refused"),
+    ("pg-sleep", "SELECT pg_sleep(30)", "timeout"),
+    ("pg-sleep-in-where", "SELECT title FROM products WHERE pg_sleep(30) IS NOT NULL", "timeout"),
+    ("pg-generate-series", "SELECT count(*) FROM generate_series(1, 100000000000)", "timeout"),
+    ("pg-authid", "SELECT rolname, rolpassword FROM pg_authid", "refused"),
+    ("pg-shadow", "SELECT * FROM pg_catalog.pg_shadow", "refused"),
+    ("pg-information-schema", "SELECT table_name FROM information_schema.tables", "harmless"),
+    ("pg-catalog-class", "SELECT relname FROM pg_class", "harmless"),
+    ("pg-set-timeout", "SET statement_timeout = 0", "refused"),
+    ("pg-set-config", "SELECT set_config('statement_timeout', '0', false)", "harmless"),
+    ("pg-set-role", "SET ROLE postgres", "refused"),
+    ("pg-read-only-off", "SET TRANSACTION READ WRITE", "refused"),
+    ("pg-data-directory", "SELECT current_setting('data_directory')", "refused"),
+    ("pg-lo-import", "SELECT lo_import('/etc/passwd')", "refused"),
+    ("pg-dblink", "SELECT dblink_exec('host=127.0.0.1', 'DROP TABLE products')", "refused"),
+    ("pg-alter-role", "ALTER ROLE CURRENT_USER SUPERUSER", "refused"),
+    ("pg-grant", "GRANT ALL ON api_keys TO PUBLIC", "refused"),
+    ("pg-truncate", "TRUNCATE products", "refused"),
+    ("pg-nextval", "SELECT nextval('products_id_seq')", "refused"),
+    ("pg-advisory-lock", "SELECT pg_advisory_lock(1)", "harmless"),
+    ("pg-lock-table", "LOCK TABLE products IN ACCESS EXCLUSIVE MODE", "refused"),
+    ("pg-explain-analyze", "EXPLAIN ANALYZE DELETE FROM products", "refused"),
+    ("pg-public-api-keys", "SELECT * FROM public.api_keys", "refused"),
+]
+
+SQLITE = [
+    ("sqlite-attach", "ATTACH DATABASE '/tmp/sightsearch-evil.db' AS evil", "refused"),
+    ("sqlite-pragma-schema", "PRAGMA writable_schema = ON", "refused"),
+    ("sqlite-pragma-journal", "PRAGMA journal_mode = DELETE", "refused"),
+    ("sqlite-pragma-function", "SELECT * FROM pragma_table_info('api_keys')", "refused"),
+    ("sqlite-load-extension", "SELECT load_extension('/tmp/evil.so')", "refused"),
+    ("sqlite-load-extension-quoted", "SELECT \"load_extension\"('/tmp/evil.so')", "refused"),
+    ("sqlite-master", "SELECT sql FROM sqlite_master", "refused"),
+    ("sqlite-schema-qualified", "SELECT sql FROM main.sqlite_schema", "refused"),
+    ("sqlite-readfile", "SELECT readfile('/etc/passwd')", "refused"),
+    ("sqlite-writefile", "SELECT writefile('/tmp/x', 'y')", "refused"),
+    ("sqlite-vacuum-into", "VACUUM INTO '/tmp/sightsearch-copy.db'", "refused"),
+    ("sqlite-randomblob", "SELECT randomblob(1000000000)", "refused"),
+    ("sqlite-zeroblob", "SELECT length(zeroblob(1000000000))", "refused"),
+    ("sqlite-replace-into", "REPLACE INTO products (id, title) VALUES (1, 'x')", "refused"),
+    ("sqlite-trigger", "CREATE TRIGGER t AFTER INSERT ON products BEGIN DELETE FROM products; END", "refused"),
+    ("sqlite-fts3-tokenizer", "SELECT fts3_tokenizer('simple')", "refused"),
+    ("sqlite-main-api-keys", "SELECT * FROM main.api_keys", "refused"),
+    ("sqlite-temp-master", "SELECT * FROM temp.sqlite_master", "refused"),
+]
+
+# Legitimate SELECTs a runaway plan makes slow: the guard lets them through, the time limit stops them.
+RUNAWAY = "SELECT count(*) FROM products a, products b, products c, products d, products e"
+
+LEGIT_BOTH = [
+    "SELECT brand, COUNT(*) AS n FROM products GROUP BY brand ORDER BY n DESC",
+    "SELECT p.title, h.price, h.valid_from FROM products p JOIN price_history h ON h.product_id = p.id "
+    "WHERE p.brand = 'Acme'",
+    "WITH b AS (SELECT brand, AVG(price) AS avg_price FROM products GROUP BY brand) "
+    "SELECT * FROM b WHERE avg_price > 10 ORDER BY avg_price",
+    "SELECT title FROM products WHERE title LIKE '%delete%' OR description LIKE '%drop table%'",
+    "SELECT stage, reason, COUNT(*) FROM dead_letters GROUP BY stage, reason HAVING COUNT(*) > 0",
+    "SELECT currency, MIN(price), MAX(price), AVG(price), SUM(price) FROM products GROUP BY currency",
+    "SELECT title FROM products WHERE id IN (SELECT product_id FROM price_history WHERE valid_to IS NOT NULL)",
+    "SELECT format, COUNT(*) FROM images WHERE error IS NULL GROUP BY format",
+    "SELECT status, COUNT(*), MAX(seconds) FROM crawl_runs GROUP BY status",
+    "SELECT brand FROM products WHERE availability = 'InStock' UNION SELECT brand FROM products WHERE price < 20",
+    "SELECT title, price, CASE WHEN price > 100 THEN 'high' ELSE 'low' END AS band FROM products "
+    "ORDER BY price DESC LIMIT 10",
+    "SELECT title, ROW_NUMBER() OVER (PARTITION BY brand ORDER BY price DESC) AS rank_in_brand FROM products",
+    "SELECT LOWER(title), UPPER(brand), LENGTH(title), SUBSTR(title, 1, 5), TRIM(title), COALESCE(brand, 'none') "
+    "FROM products",
+    "SELECT name, bucket, value FROM metric_samples ORDER BY bucket DESC LIMIT 5",
+    "SELECT p.brand, COUNT(DISTINCT h.id) FROM products p LEFT JOIN price_history h ON h.product_id = p.id "
+    "GROUP BY p.brand",
+    "SELECT * FROM products WHERE title = 'select * from api_keys; drop table products'",
+    "SELECT \"title\" FROM \"products\" WHERE \"brand\" = 'Hooli'",
+    "SELECT title FROM products -- a comment that says DELETE\nWHERE price > 10",
+    "SELECT title FROM products /* drop table products */ WHERE price BETWEEN 10 AND 20",
+    "SELECT title FROM products ORDER BY price LIMIT 5 OFFSET 5",
+    "SELECT CAST(price AS INTEGER) FROM products",
+    "SELECT ROUND(AVG(price), 2) FROM products",
+    "SELECT title FROM products WHERE price > (SELECT AVG(price) FROM products)",
+    "SELECT title FROM products p WHERE EXISTS (SELECT 1 FROM price_history h WHERE h.product_id = p.id "
+    "AND h.valid_to IS NOT NULL)",
+    "SELECT brand, COUNT(*) FROM products WHERE brand IN ('Acme', 'Hooli') AND price IS NOT NULL GROUP BY brand",
+    "SELECT title FROM products WHERE title LIKE '%update%' AND brand <> 'Stark' LIMIT 100000",
+]
+
+LEGIT_POSTGRES = [
+    "SELECT date_trunc('day', first_seen) AS day, COUNT(*) FROM products GROUP BY 1 ORDER BY 1",
+    "SELECT title FROM products WHERE title ILIKE '%steel%'",
+    "SELECT price::numeric(10, 2) FROM products",
+    "SELECT count(*) FILTER (WHERE availability = 'InStock') FROM products",
+    "SELECT extract(year FROM first_seen) FROM products",
+    "SELECT title FROM products WHERE first_seen > now() - interval '7 days'",
+]
+
+LEGIT_SQLITE = [
+    "SELECT strftime('%Y-%m-%d', first_seen) AS day, COUNT(*) FROM products GROUP BY 1",
+    "SELECT title FROM products WHERE first_seen > datetime('now', '-7 days')",
+    "SELECT ifnull(brand, '?'), instr(title, 'Steel') FROM products",
+    "SELECT title || ' (' || brand || ')' FROM products",
+]
+
+
+def attacks(dialect: str) -> list[tuple[str, str, str]]:
+    """Every attack that applies to ``dialect``."""
+    return BOTH + (POSTGRES if dialect == "postgresql" else SQLITE)
+
+
+def legit(dialect: str) -> list[str]:
+    """Every legitimate query of ``dialect``."""
+    return LEGIT_BOTH + (LEGIT_POSTGRES if dialect == "postgresql" else LEGIT_SQLITE)
