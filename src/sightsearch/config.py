@@ -123,7 +123,7 @@ class Settings(BaseSettings):
 
     # API request guard and bounded work (issue 12)
     api_image_decode_mb: int = Field(256, ge=16, description="Megabytes of decoded pixels search-by-image uploads may hold at once; an upload needing more alone is refused from its header.")
-    api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: the loopback names on a loopback bind, and `serve` refuses a non-loopback bind.')
+    api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: on a loopback bind, writes from a browser must name a loopback host; `serve` refuses a non-loopback bind.')
     # Ask the database (`sightsearch sql` / `ask`, /api/v1/sql and /api/v1/ask): the guard, the read-only role, the model
     llm_model: str | None = Field(None, description="Chat model for `ask` as provider:model (e.g. openai:gpt-4o-mini, needs the agent extra); unset: the offline question parser.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL of the model server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1.")
