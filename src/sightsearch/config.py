@@ -121,8 +121,9 @@ class Settings(BaseSettings):
     alert_stall_minutes: float = Field(10.0, gt=0, description="Alert when an unfinished run published no event for this many minutes.")
     alert_webhook_url: str | None = Field(None, description="POST every new alert as JSON to this URL (optional).")
 
-    # API request guard (issue 12): which Host names the API answers to
-    api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: the loopback names on a loopback bind, and `serve` refuses a non-loopback bind.')
+    # API request guard and bounded work (issue 12)
+    api_image_decode_mb: int = Field(256, ge=16, description="Megabytes of decoded pixels search-by-image uploads may hold at once; an upload needing more alone is refused from its header.")
+    api_allowed_hosts: list[str] = Field(default_factory=list, description='Host names the API answers to, JSON list, e.g. ["api.example.com"]; empty: on a loopback bind, writes from a browser must name a loopback host; `serve` refuses a non-loopback bind.')
     # Ask the database (`sightsearch sql` / `ask`, /api/v1/sql and /api/v1/ask): the guard, the read-only role, the model
     llm_model: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]+:\S+$", description="Chat model for `ask` as provider:model (e.g. openai:gpt-4o-mini, needs the agent extra); unset: the offline question parser.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible base URL of the model server (Ollama, vLLM, llama.cpp), e.g. http://127.0.0.1:11434/v1.")

@@ -20,9 +20,10 @@ __all__ = ["MASK", "redact_text", "redact_url", "settings_secrets"]
 
 MASK = "***"
 
-# ``scheme:`` (any slashes; ``scheme//`` too, a typo seen in real settings), then user-info up to the last ``@`` of the token. The user part stops at the first
-# ``/?#:``; a password after ``:`` may hold anything but whitespace and quotes (an unencoded ``/`` or ``@`` in a
-# malformed URL is still masked). ``shop.example/@brand`` has no ``scheme:`` before it, so it is left alone.
+# ``scheme:`` (any slashes; ``scheme//`` too, a typo seen in real settings), then user-info up to the last ``@``
+# of the token. The user part stops at the first ``/?#:``; a password after ``:`` may hold anything but whitespace
+# and quotes (an unencoded ``/`` or ``@`` in a malformed URL is still masked). ``shop.example/@brand`` has no
+# ``scheme:`` before it, so it is left alone.
 _CREDENTIALS = re.compile(
     r"(?<![\w+.\-])(?P<lead>[A-Za-z][A-Za-z0-9+.\-]*(?::/*|//))"
     r"(?P<userinfo>[^\s/?#@:'\"<>]*(?::[^\s'\"<>]*)?)@(?=[^\s@'\"<>])"

@@ -82,7 +82,6 @@ def crawled(request: pytest.FixtureRequest, crawled_sqlite: Engine) -> Iterator[
 def client_for(app: FastAPI) -> httpx.AsyncClient:
     """An HTTP client calling ``app`` in-process; server errors come back as responses, as a real client sees them."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    # A loopback name: the API answers only to the Host names it serves (loopback ones by default).
     return httpx.AsyncClient(transport=transport, base_url="http://localhost")
 
 

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-LISTINGS = [("/api/v1/products", sort) for sort in ("id", "price", "-price", "updated_at", "-updated_at", "title",
-                                                    "-title")] + [("/api/v1/images", "id"), ("/api/v1/runs", "-started_at")]
+PRODUCT_SORTS = ("id", "price", "-price", "updated_at", "-updated_at", "title", "-title")
+LISTINGS = [("/api/v1/products", sort) for sort in PRODUCT_SORTS] + [("/api/v1/images", "id"),
+                                                                      ("/api/v1/runs", "-started_at")]
 HUGE = 10**30
 
 

@@ -42,7 +42,8 @@ async def test_a_cross_site_form_post_cannot_dismiss_a_failure_with_auth_off(sql
             response = await api.post(dismiss, headers=headers, content=b"x=1")
             assert (response.status_code, response.json()["error"]["code"]) == (status, code), headers
         assert status_of(sqlite_engine, failure) == "open", "nothing changed"
-        same_origin = await api.post(dismiss, headers={"Origin": "http://localhost", "Content-Type": "application/json"})
+        same_origin = await api.post(dismiss, headers={"Origin": "http://localhost",
+                                                       "Content-Type": "application/json"})
         assert same_origin.status_code == 200, same_origin.text
     assert status_of(sqlite_engine, failure) == "dismissed"
 
@@ -70,15 +71,28 @@ async def test_uploads_take_multipart_only_where_a_route_expects_one(sqlite_engi
         assert (multipart_run.status_code, multipart_run.json()["error"]["code"]) == (415, "unsupported_media_type")
 
 
-async def test_the_api_answers_only_to_its_host_names(sqlite_engine: Engine) -> None:
-    async with client_for(create_app(api_settings(), engine=sqlite_engine)) as api:
+async def test_a_rebound_name_cannot_write_from_a_browser_on_loopback(sqlite_engine: Engine) -> None:
+    failure = add_dead_letter(sqlite_engine)
+    dismiss = f"/api/v1/failures/{failure}/dismiss"
+    async with client_for(create_app(api_settings(api_auth_enabled=False), engine=sqlite_engine)) as api:
+        # evil.example now resolves to 127.0.0.1: to the browser, its page and the API are one origin.
+        rebound = {"Host": "evil.example:8000", "Origin": "http://evil.example:8000",
+                   "Content-Type": "application/json"}
+        refused = await api.post(dismiss, headers=rebound)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (400, "host_not_allowed")
+        assert status_of(sqlite_engine, failure) == "open"
         for host in ("localhost:8000", "127.0.0.1", "[::1]:8000"):
             assert (await api.get("/api/v1/products", headers={"Host": host})).status_code == 200, host
-        rebound = await api.get("/api/v1/products", headers={"Host": "rebound.evil.example:8000"})
-        assert (rebound.status_code, rebound.json()["error"]["code"]) == (400, "host_not_allowed")
+        local = {"Host": "127.0.0.1:8000", "Origin": "http://127.0.0.1:8000", "Content-Type": "application/json"}
+        assert (await api.post(dismiss, headers=local)).status_code == 200
+
+
+async def test_with_allowed_hosts_set_the_api_answers_only_to_them(sqlite_engine: Engine) -> None:
     named = api_settings(api_host="0.0.0.0", api_allowed_hosts=["api.example.com"])
     async with client_for(create_app(named, engine=sqlite_engine)) as api:
         assert (await api.get("/api/v1/products", headers={"Host": "API.example.com:8443"})).status_code == 200
+        foreign = await api.get("/api/v1/products", headers={"Host": "rebound.evil.example"})
+        assert (foreign.status_code, foreign.json()["error"]["code"]) == (400, "host_not_allowed")
         assert (await api.get("/api/v1/products", headers={"Host": "localhost"})).status_code == 400
 
 

@@ -64,7 +64,8 @@ def _add_middleware(app: FastAPI, state: ApiState) -> None:
     app.add_middleware(BodyLimit, limit_for=limit_for)
     # Outside the body limit, so a refused cross-site request is never read.
     app.add_middleware(RequestGuard, allowed_hosts=allowed_hosts(settings), allowed_origins=settings.api_cors_origins,
-                       upload_paths=UPLOAD_PATHS)
+                       upload_paths=UPLOAD_PATHS, every_request=bool(settings.api_allowed_hosts)
+                       or not is_loopback_host(settings.api_host))
     if settings.api_cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api_cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST"], allow_headers=[API_KEY_HEADER, "Content-Type"])

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from sightsearch.api.schemas import money
 
-__all__ = ["JSON_OPTIONS", "RowEncoder", "json_fragment", "json_response", "row_dict"]
+__all__ = ["JSON_OPTIONS", "RowEncoder", "json_fragment", "json_response"]
 
 # Naive datetimes come from SQLite and are UTC; both kinds are written with a Z, as pydantic writes UTC times.
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -50,11 +50,6 @@ class RowEncoder:
         for name in self._times:
             out[name] = _utc(out[name])
         return out
-
-
-def row_dict(row: Any, fields: Iterable[str]) -> dict[str, Any]:
-    """``fields`` of ``row`` (a Row with exactly these columns, in order) as JSON-ready values."""
-    return RowEncoder(fields)(row)
 
 
 def json_fragment(text: str | None) -> orjson.Fragment | None:

@@ -7,8 +7,10 @@ could POST a form to ``http://127.0.0.1:8000/api/v1/failures/1/replay``. So, wha
   from the API's own origin or one of ``api_cors_origins``;
 - its body must be JSON (``multipart/form-data`` only where a route takes an upload), which a plain HTML form cannot
   send without a CORS preflight;
-- the ``Host`` header must name the API (``api_allowed_hosts``, or the loopback names on a loopback bind), so a DNS
-  name rebound to 127.0.0.1 does not make a hostile page same-origin.
+- the ``Host`` header must name the API: on every request when ``api_allowed_hosts`` is set (required to serve
+  beyond loopback); on a loopback bind without it, on state-changing requests from a browser (those with ``Origin``
+  or ``Referer``), which must name a loopback host, so a DNS name rebound to 127.0.0.1 does not make a hostile page
+  same-origin. Scripts and test clients on loopback keep working whatever Host they send.
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ class RequestGuard:
     """Pure ASGI: answers 400 (Host), 403 (cross-site) or 415 (not JSON) before the app sees the request."""
 
     def __init__(self, app: ASGIApp, *, allowed_hosts: Collection[str], allowed_origins: Collection[str],
-                 upload_paths: Collection[str]) -> None:
-        self.app = app
+                 upload_paths: Collection[str], every_request: bool = True) -> None:
+        """``every_request`` False: the Host is checked only on browser writes (the loopback default)."""
+        self.app, self.every_request = app, every_request
         self.allowed_hosts = frozenset(host_name(host) for host in allowed_hosts)
         self.allowed_origins = frozenset(origin.rstrip("/").lower() for origin in allowed_origins)
         self.upload_paths = frozenset(upload_paths)
@@ -72,9 +75,11 @@ class RequestGuard:
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
                    if name in _HEADERS}
         host = headers.get("host", "")
-        if host_name(host) not in self.allowed_hosts:
+        writes = scope["method"] in STATE_CHANGING
+        from_browser = "origin" in headers or "referer" in headers
+        if (self.every_request or (writes and from_browser)) and host_name(host) not in self.allowed_hosts:
             return 400, "host_not_allowed", "the Host header does not name this API (see SIGHTSEARCH_API_ALLOWED_HOSTS)"
-        if scope["method"] not in STATE_CHANGING:
+        if not writes:
             return None
         if not self._same_site(headers, host.lower()):
             return 403, "cross_site_request", "cross-site requests cannot change anything here (Origin not allowed)"

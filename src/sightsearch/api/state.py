@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
-
-import anyio
-import anyio.to_thread
 from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
@@ -16,9 +15,11 @@ from sightsearch.api.similarity import ImageCatalogCache
 from sightsearch.api.submit import RunSubmitter, make_submitter
 from sightsearch.api.telemetry import build_registry
 from sightsearch.config import Settings
+from sightsearch.images.inspection import DecodeBudget
 from sightsearch.storage.db import create_db_engine
 
 T = TypeVar("T")
+DECODE_THREADS = 2
 
 
 class ApiState:
@@ -30,7 +31,9 @@ class ApiState:
         self._submitter: RunSubmitter | None = None
         self._lock = threading.Lock()
         self.images = ImageCatalogCache(settings.near_duplicate_distance)
-        self._db_limiter: anyio.CapacityLimiter | None = None
+        self._db_pool: ThreadPoolExecutor | None = None
+        self._decode_pool: ThreadPoolExecutor | None = None
+        self.decode_budget = DecodeBudget(settings.api_image_decode_mb * 2**20)
         self.registry, self.http_metrics = build_registry(lambda: self.engine)
 
     @property
@@ -42,14 +45,23 @@ class ApiState:
             return self._engine
 
     async def run_db(self, function: Callable[..., T], *args: Any) -> T:
-        """``function(*args)`` in a worker thread; at most 2 at a time on SQLite, 8 on PostgreSQL.
+        """``function(*args)`` in the database threads: 2 on SQLite, 8 on PostgreSQL.
 
-        Fewer threads than anyio's default 40: with one process and the GIL, a crowd of threads fighting for it
-        costs more than the database work on SQLite (a local file); PostgreSQL waits on the network, so more help.
+        Fewer threads than the 40 of FastAPI's pool: with one process and the GIL, a crowd of threads fighting for
+        it costs more than the work on SQLite (a local file); PostgreSQL waits on the network, so more threads help.
+        A plain executor: the hop costs ~0.15 ms less CPU than anyio's (measured on the product listing).
         """
-        if self._db_limiter is None:
-            self._db_limiter = anyio.CapacityLimiter(2 if self.engine.dialect.name == "sqlite" else 8)
-        return await anyio.to_thread.run_sync(function, *args, limiter=self._db_limiter)
+        if self._db_pool is None:
+            threads = 2 if self.engine.dialect.name == "sqlite" else 8
+            self._db_pool = ThreadPoolExecutor(threads, thread_name_prefix="sightsearch-db")
+        return await asyncio.get_running_loop().run_in_executor(self._db_pool, function, *args)
+
+    async def run_decode(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in one of ``DECODE_THREADS`` threads: image decoding is CPU and memory bound, more
+        threads would only queue on the GIL and on the decode budget while holding their upload."""
+        if self._decode_pool is None:
+            self._decode_pool = ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="sightsearch-decode")
+        return await asyncio.get_running_loop().run_in_executor(self._decode_pool, function, *args)
 
     @property
     def submitter(self) -> RunSubmitter:
@@ -66,5 +78,8 @@ class ApiState:
         """Stop background runs and dispose of the engine if this app created it."""
         if self._submitter is not None:
             await self._submitter.close()
+        for pool in (self._db_pool, self._decode_pool):
+            if pool is not None:
+                pool.shutdown(wait=False)
         if self._owns_engine and self._engine is not None:
             self._engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -32,10 +33,11 @@ def create_db_engine(url: str) -> Engine:
     """An engine for ``url`` (SQLite or PostgreSQL); nothing connects until first use."""
     try:
         parsed = make_url(url)
-    except Exception as err:  # sqlalchemy raises ArgumentError with a terse message
+    except Exception:  # sqlalchemy's ArgumentError quotes the URL, password included: not chained, not shown
         # The URL may hold a password; echo it masked, the shape is what the reader needs to fix it.
-        raise ConfigurationError(f"SIGHTSEARCH_DATABASE_URL is not a database URL: {redact_url(url)!r} "
-                                 "(expected sqlite:///PATH or postgresql+psycopg://HOST/DB, credentials before the host)") from None
+        raise ConfigurationError(
+            f"SIGHTSEARCH_DATABASE_URL is not a database URL: {redact_url(url)!r} (expected sqlite:///PATH or "
+            "postgresql+psycopg://HOST/DB, credentials before the host)") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -53,8 +55,16 @@ def get_engine(url: str) -> Engine:
     return create_db_engine(url)
 
 
+_FACTORIES: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """The session maker of ``engine``, made once: each ``sessionmaker`` defines a new Session subclass, which
+    cost more than the query of a small request when it was made per session."""
+    factory = _FACTORIES.get(engine)
+    if factory is None:
+        factory = _FACTORIES[engine] = sessionmaker(engine, expire_on_commit=False)
+    return factory
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from sightsearch.api.schemas import ImageDetail, ImageOut, ImageSearchResult, Pa
 from sightsearch.api.similarity import MAX_QUERY_DISTANCE
 from sightsearch.errors import ImageError
 from sightsearch.images import ImageInfo, inspect_image
+from sightsearch.images.inspection import DecodeBudget
 from sightsearch.storage.models import ImageRecord
 
 router = APIRouter(prefix=f"{API_PREFIX}/images", tags=["images"], dependencies=READ_ACCESS, responses=ERROR_RESPONSES)
@@ -71,7 +72,9 @@ async def search_by_image(
     The upload goes through the same bomb-safe inspection as crawled images (byte and pixel limits).
     """
     data = await file.read(settings.max_image_bytes + 1)
-    info = await run_in_threadpool(_inspect, data, settings.max_image_pixels, settings.max_image_bytes)
+    info = await state.run_decode(_inspect, data, settings.max_image_pixels, settings.max_image_bytes,
+                                  state.decode_budget)
+    del data  # the upload is not needed past its hash; the route still awaits the database
     distance = settings.near_duplicate_distance if max_distance is None else max_distance
     catalog = await run_in_threadpool(state.images.get, session)
     nearest = sorted(catalog.similar_products(info.phash, distance).items(), key=lambda item: (item[1][0], item[0]))
@@ -80,10 +83,10 @@ async def search_by_image(
     return ImageSearchResult(query=query, max_distance=distance, matches=matches)
 
 
-def _inspect(data: bytes, max_pixels: int, max_bytes: int) -> ImageInfo:
+def _inspect(data: bytes, max_pixels: int, max_bytes: int, budget: DecodeBudget) -> ImageInfo:
     if len(data) > max_bytes:
         raise ApiError(413, "payload_too_large", f"the image is over the {max_bytes} byte limit", {"limit": max_bytes})
     try:
-        return inspect_image(data, "upload", max_pixels=max_pixels, max_bytes=max_bytes)
+        return inspect_image(data, "upload", max_pixels=max_pixels, max_bytes=max_bytes, budget=budget)
     except ImageError as err:
         raise ApiError(422, "invalid_image", str(err).removesuffix(": upload")) from err

@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import Engine, Row, Select, cast, select
+from sqlalchemy import Engine, Row, Select, bindparam, cast, select
 from sqlalchemy import Text as Text_
 from sqlalchemy.orm import Session
 
 from sightsearch.api.deps import READ_ACCESS, IdPath, SettingsDep, StateDep
-from sightsearch.api.encode import RowEncoder, json_fragment, json_response, row_dict
+from sightsearch.api.encode import RowEncoder, json_fragment, json_response
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import decode_cursor, page_of
 from sightsearch.api.product_query import PRODUCTS, ProductFilters, ProductSort, listing_query, sort_spec, sort_value
@@ -33,8 +33,8 @@ PRICE_HISTORY_LIMIT = 500
 # Only the columns a response shows are read (the description and attributes make a listing row ~3x dearer).
 SUMMARY_FIELDS = tuple(ProductSummary.model_fields)
 # The image list is read as JSON text and goes out as it is: decoding and re-encoding 50 lists was a tenth of a page.
-SUMMARY_COLUMNS = [cast(PRODUCTS.c.images, Text_).label("images") if name == "images" else PRODUCTS.c[name]
-                   for name in SUMMARY_FIELDS]
+SUMMARY_COLUMNS = tuple(cast(PRODUCTS.c.images, Text_).label("images") if name == "images" else PRODUCTS.c[name]
+                        for name in SUMMARY_FIELDS)
 encode_summary = RowEncoder(SUMMARY_FIELDS)
 DETAIL_FIELDS = tuple(name for name in ProductDetail.model_fields if hasattr(Product, name))
 DETAIL_COLUMNS = [PRODUCTS.c[name] for name in DETAIL_FIELDS]
@@ -42,6 +42,15 @@ IMAGE_FIELDS = tuple(ImageOut.model_fields)
 IMAGE_COLUMNS = [ImageRecord.__table__.c[name] for name in IMAGE_FIELDS]
 PRICE_FIELDS = tuple(PricePoint.model_fields)
 PRICE_COLUMNS = [PriceObservation.__table__.c[name] for name in PRICE_FIELDS]
+encode_detail, encode_image = RowEncoder(DETAIL_FIELDS), RowEncoder(IMAGE_FIELDS)
+encode_price = RowEncoder(PRICE_FIELDS)
+# The detail's statements, built once with bound parameters (building them per request cost as much as running them).
+PRODUCT_BY_ID = select(*DETAIL_COLUMNS).where(PRODUCTS.c.id == bindparam("id"))
+IMAGES_BY_URL = select(*IMAGE_COLUMNS).where(ImageRecord.__table__.c.url.in_(bindparam("urls", expanding=True)))
+# The newest observations when there are more than the limit (shown oldest first).
+_PRICES = PriceObservation.__table__.c
+NEWEST_PRICES = (select(*PRICE_COLUMNS).where(_PRICES.product_id == bindparam("id"))
+                 .order_by(_PRICES.valid_from.desc(), _PRICES.id.desc()).limit(bindparam("limit")))
 
 
 @router.get("", response_model=Page[ProductSummary])
@@ -63,19 +72,19 @@ async def list_products(
     spec = sort_spec(sort)
     filters = ProductFilters(site, category, brand, min_price, max_price, availability, q, updated_since)
     after = decode_cursor(spec, cursor) if cursor else None
-    query = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
+    query, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
-    rows = await state.run_db(read_rows, state.engine, query)
+    rows = await state.run_db(read_rows, state.engine, query, params)
     items, next_cursor = page_of(rows, limit, spec, lambda product: sort_value(spec, product))
     body = {"items": [{**encode_summary(row), "images": json_fragment(row.images)} for row in items],
             "next_cursor": next_cursor}
     return json_response(body, Page[ProductSummary])
 
 
-def read_rows(engine: Engine, query: Select[Any]) -> list[Row[Any]]:
-    """Every row of ``query``, on a pooled connection held only for the query."""
+def read_rows(engine: Engine, query: Select[Any], params: dict[str, Any] | None = None) -> list[Row[Any]]:
+    """Every row of ``query`` (with ``params``), on a pooled connection held only for the query."""
     with engine.connect() as connection:
-        return list(connection.execute(query))
+        return list(connection.execute(query, params or {}))
 
 
 @router.get("/{product_id}", response_model=ProductDetail)
@@ -88,18 +97,15 @@ async def get_product(product_id: IdPath, state: StateDep, settings: SettingsDep
 def product_detail(state: ApiState, product_id: int, max_distance: int) -> dict[str, Any]:
     """The detail document of one product (``ProductDetail``'s fields), or a 404 error."""
     with session_scope(state.engine) as session:
-        product = session.execute(select(*DETAIL_COLUMNS).where(PRODUCTS.c.id == product_id)).first()
+        product = session.execute(PRODUCT_BY_ID, {"id": product_id}).first()
         if product is None:
             raise ApiError(404, "not_found", f"no product with id {product_id}")
         urls = [url for url in product.images or () if isinstance(url, str)]
-        images = list(session.execute(select(*IMAGE_COLUMNS).where(ImageRecord.url.in_(urls)))) if urls else []
-        # The newest observations when there are more than the limit, shown oldest first.
-        newest = session.execute(select(*PRICE_COLUMNS).where(PriceObservation.product_id == product_id)
-                                 .order_by(PriceObservation.valid_from.desc(), PriceObservation.id.desc())
-                                 .limit(PRICE_HISTORY_LIMIT))
-        prices = [row_dict(point, PRICE_FIELDS) for point in reversed(list(newest))]
+        images = list(session.execute(IMAGES_BY_URL, {"urls": urls})) if urls else []
+        newest = session.execute(NEWEST_PRICES, {"id": product_id, "limit": PRICE_HISTORY_LIMIT})
+        prices = [encode_price(point) for point in reversed(list(newest))]
         similar = near_duplicates(session, state.images.get(session), product_id, images, max_distance)
-    return {**row_dict(product, DETAIL_FIELDS), "image_records": [row_dict(image, IMAGE_FIELDS) for image in images],
+    return {**encode_detail(product), "image_records": [encode_image(image) for image in images],
             "near_duplicates": [near.model_dump(mode="json") for near in similar], "price_history": prices}
 
 
