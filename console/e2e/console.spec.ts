@@ -54,10 +54,13 @@ test("the dashboard draws its charts from the crawl", async ({ page }) => {
   const scripts = await page.evaluate(() => performance.getEntriesByType("resource")
     .filter((entry) => entry.name.endsWith(".js")).map((entry) => new URL(entry.name).pathname));
   // The peer in the same load: when the dashboard's data had arrived (the chart is drawn after it).
-  const apiDone = await page.evaluate(() => (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
-    .find((entry) => entry.name.includes("/api/v1/metrics/dashboard"))?.responseEnd);
-  report(`dashboard first chart: ${firstChart!.toFixed(1)} ms after navigation start; its data arrived at `
-         + `${apiDone!.toFixed(1)} ms (chart/data ${(firstChart! / apiDone!).toFixed(2)})`);
+  const [asked, apiDone] = await page.evaluate(() => {
+    const entry = (performance.getEntriesByType("resource") as PerformanceResourceTiming[])
+      .find((resource) => resource.name.includes("/api/v1/metrics/dashboard"))!;
+    return [entry.requestStart, entry.responseEnd];
+  });
+  report(`dashboard first chart: ${firstChart!.toFixed(1)} ms after navigation start; its data was asked for at `
+         + `${asked.toFixed(1)} ms and arrived at ${apiDone.toFixed(1)} ms (chart/data ${(firstChart! / apiDone).toFixed(2)})`);
   report(`dashboard scripts: ${scripts.join(" ")}`);
   await page.getByLabel("Time range").selectOption({ label: "Last 7 days" });
   await expect(page.getByRole("figure", { name: "Pages fetched per second" })).toBeVisible();
@@ -168,6 +171,19 @@ test("failures: grouped by stage and reason, payload shown, a replay resolves on
   await expect(page.getByRole("status").filter({ hasText: /resolved/ })).toBeVisible();
   await page.getByLabel("Status").selectOption("resolved");
   await expect(page.getByRole("table", { name: "Failures (resolved)" })).toContainText("HTTP 503");
+
+  await page.getByLabel("Status").selectOption("open");
+  await page.getByLabel("Stage").selectOption("validate");
+  const open = page.getByRole("table", { name: "Failures (open)" });
+  const target = open.getByRole("button", { name: /View failure/ }).first();
+  const name = (await target.getAttribute("aria-label"))!;
+  await target.click();
+  await page.getByRole("button", { name: "Dismiss" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /dismissed/ })).toBeVisible();
+  await expect(open.getByRole("button", { name, exact: true })).toHaveCount(0);
+  await page.getByLabel("Status").selectOption("dismissed");
+  await expect(page.getByRole("table", { name: "Failures (dismissed)" }).getByRole("button", { name, exact: true }))
+    .toBeVisible();
 });
 
 test("ask: a question gets its count, SQL and rows; a refusal says why; history survives a reload", async ({ page,
