@@ -130,7 +130,8 @@ test("a submitted run shows its counts growing until it finishes", async ({ page
   await page.getByRole("button", { name: "Start run" }).click();
   await expect(page.getByRole("status").filter({ hasText: /submitted/ })).toBeVisible();
 
-  // Meanwhile the dashboard, in another tab, goes live.
+  // Meanwhile the dashboard, in another tab, goes live (150 pages at 40 ms apart: at least 6 s of crawling).
+  await expect(page.locator(".run-progress strong").first()).toHaveText("running");
   const dashboard = await page.context().newPage();
   await rememberKey(dashboard);
   await dashboard.goto("/dashboard");
