@@ -85,5 +85,5 @@ def test_console_end_to_end(tmp_path: Path) -> None:
           f"{initial_js_gzip_bytes(scripts) / 1024:.1f} KiB gzipped; " + "; ".join(lines))
     assert initial_js_gzip_bytes(scripts) < 250 * 1024
     assert sorted(p.name for p in screens.glob("*.png")) >= sorted(
-        f"{page}-{width}.png" for page in ("dashboard", "products", "product-detail", "search", "runs", "failures")
+        f"{page}-{width}.png" for page in ("dashboard", "products", "product-detail", "search", "runs", "failures", "ask")
         for width in (1280, 390))

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 import sightsearch.api.console as console
 from sightsearch.api import create_app
 from sightsearch.config import Settings
+from tests.api.conftest import client_for
 from tests.console.node import BUILD
 
 INDEX = '<!doctype html><html><head><script type="module" src="/assets/app-abc123.js"></script></head></html>'
@@ -29,15 +30,15 @@ def build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def client(build: Path, tmp_path: Path) -> Iterator[TestClient]:
+async def client(build: Path, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}")
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+    async with client_for(create_app(settings)) as api:
+        yield api
 
 
 @pytest.mark.parametrize("path", ["/", "/dashboard", "/products", "/products/42", "/failures/7/anything", "/ask"])
-def test_client_routes_answer_with_the_app_and_its_policy(client: TestClient, path: str) -> None:
-    response = client.get(path)
+async def test_client_routes_answer_with_the_app_and_its_policy(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
     assert response.status_code == 200
     assert response.text == INDEX
     assert response.headers["content-type"].startswith("text/html")
@@ -48,30 +49,30 @@ def test_client_routes_answer_with_the_app_and_its_policy(client: TestClient, pa
     assert response.headers["cache-control"] == "no-cache"
 
 
-def test_hashed_assets_are_cached_for_good(client: TestClient) -> None:
-    response = client.get("/assets/app-abc123.js")
+async def test_hashed_assets_are_cached_for_good(client: httpx.AsyncClient) -> None:
+    response = await client.get("/assets/app-abc123.js")
     assert response.status_code == 200 and response.text == "console.log('app')"
     assert "immutable" in response.headers["cache-control"]
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    assert client.get("/assets/missing.js").status_code == 404
-    assert client.get("/favicon.svg").status_code == 200
+    assert (await client.get("/assets/missing.js")).status_code == 404
+    assert (await client.get("/favicon.svg")).status_code == 200
 
 
-def test_the_api_keeps_its_own_answers(client: TestClient) -> None:
-    missing = client.get("/api/v1/nothing-here")
+async def test_the_api_keeps_its_own_answers(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/api/v1/nothing-here")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
-    assert client.get("/elsewhere").json()["error"]["code"] == "not_found"
-    assert client.post("/products").status_code == 405
-    assert client.get("/health").json() == {"status": "ok"}
-    paths = client.get("/openapi.json").json()["paths"]
+    assert (await client.get("/elsewhere")).json()["error"]["code"] == "not_found"
+    assert (await client.post("/products")).status_code == 405
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    paths = (await client.get("/openapi.json")).json()["paths"]
     assert "/api/v1/metrics/dashboard" in paths
     assert not [path for path in paths if not path.startswith(("/api/v1/", "/health", "/ready", "/metrics"))]
 
 
-def test_an_unbuilt_console_says_how_to_build_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_an_unbuilt_console_says_how_to_build_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(console, "CONSOLE_DIR", tmp_path / "not-built")
-    with TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))) as client:
-        response = client.get("/")
+    async with client_for(create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}"))) as api:
+        response = await api.get("/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "console_not_built"
     assert "make install" in response.json()["error"]["message"]

@@ -2,7 +2,6 @@
 import createFetchClient, { type Middleware } from "openapi-fetch";
 import createQueryClient from "openapi-react-query";
 import { getApiKey } from "./key";
-import type { AskPaths } from "./askContract";
 import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
@@ -18,7 +17,7 @@ const sendApiKey: Middleware = {
   },
 };
 
-export const fetchClient = createFetchClient<paths & AskPaths>({
+export const fetchClient = createFetchClient<paths>({
   baseUrl: globalThis.location?.origin ?? "",
   // Looked up per call, so tests can stand a recorded server in for the network.
   fetch: (request) => globalThis.fetch(request),

@@ -1,4 +1,5 @@
-import { NavLink, Outlet } from "react-router";
+import { useEffect, useRef } from "react";
+import { NavLink, Outlet, useLocation } from "react-router";
 import { KeyForm } from "./KeyForm";
 import { useApiKey, useKeyNeeded } from "../api/key";
 
@@ -14,6 +15,13 @@ const SECTIONS = [
 export function Layout() {
   const key = useApiKey();
   const keyNeeded = useKeyNeeded();
+  const main = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  const first = useRef(true);
+  useEffect(() => {  // after a client-side navigation, keyboard and screen-reader users start at the new page
+    if (first.current) first.current = false;
+    else main.current?.focus();
+  }, [pathname]);
   return (
     <>
       <a className="skip" href="#main">Skip to content</a>
@@ -28,7 +36,7 @@ export function Layout() {
         </nav>
         {key && !keyNeeded && <KeyForm />}
       </header>
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={main}>
         {keyNeeded && <KeyForm reason={keyNeeded} />}
         <Outlet />
       </main>

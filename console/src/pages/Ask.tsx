@@ -1,10 +1,9 @@
 import { createColumnHelper } from "@tanstack/react-table";
 import { useId, useState, type FormEvent } from "react";
 import { $api, errorBody, needsKey } from "../api/client";
-import type { AskAnswer } from "../api/askContract";
 import { DataTable } from "../components/DataTable";
 import { ErrorState } from "../components/States";
-import { loadHistory, saveHistory, type Exchange } from "./askHistory";
+import { loadHistory, saveHistory, type AskAnswer, type Exchange } from "./askHistory";
 
 export function Ask() {
   const [history, setHistory] = useState<Exchange[]>(loadHistory);
@@ -71,6 +70,13 @@ function ExchangeView({ exchange }: { exchange: Exchange }) {
 }
 
 function AnswerView({ answer }: { answer: AskAnswer }) {
+  if (!answer.sql) {  // the agent declined (not a read, or not understood): its answer says why
+    return (
+      <div className="refusal" role="note">
+        <p><strong>Not answered</strong> ({answer.engine}): {answer.answer}</p>
+      </div>
+    );
+  }
   const column = createColumnHelper<unknown[]>();
   const columns = answer.columns.map((name, i) =>
     column.accessor((row) => row[i], { id: `${i}-${name}`, header: name, cell: (c) => formatCell(c.getValue()) }));

@@ -60,7 +60,7 @@ export function Failures() {
           {stages.map((s) => <option key={s}>{s}</option>)}
         </select>
       </div>
-      {selected !== null && <FailureViewer id={selected} onClose={() => setSelected(null)} />}
+      {selected !== null && <FailureViewer key={selected} id={selected} onClose={() => setSelected(null)} />}
       {list.isPending && <Loading what="failures" />}
       {list.error && <ErrorState error={list.error} what="failures" />}
       {list.data && (list.data.items.length === 0 ? <Empty>No {status === "any" ? "" : status} failure here.</Empty> : (

@@ -3,20 +3,16 @@ import { useEffect } from "react";
 import { $api, errorBody } from "../api/client";
 import { ErrorState } from "../components/States";
 
-/** One run's counts, polled every second while it crawls (and while it is submitted but not started). */
-export function RunProgress({ runId }: { runId: string }) {
+/** One run's counts, polled every second while it crawls; ``started`` once the run is listed. */
+export function RunProgress({ runId, started }: { runId: string; started: boolean }) {
   const run = $api.useQuery("get", "/api/v1/runs/{run_id}", { params: { path: { run_id: runId } } }, {
-    refetchInterval: (query) => {
-      const starting = errorBody(query.state.error)?.code === "not_started";
-      return starting || query.state.data?.status === "running" ? 1_000 : false;
-    },
-    retry: (failures, error) => errorBody(error)?.code === "not_started" && failures < 30,
-    retryDelay: 1_000,
+    enabled: started,
+    refetchInterval: (query) => (query.state.data?.status === "running" ? 1_000 : false),
   });
-  const starting = errorBody(run.error)?.code === "not_started";
+  const starting = !started || errorBody(run.error)?.code === "not_started";
   const status = run.data?.status;
   const queryClient = useQueryClient();
-  useEffect(() => {  // the list shows the run from its start and its final counts at its end
+  useEffect(() => {  // the list shows the run's final counts at its end
     if (status) void queryClient.invalidateQueries({ queryKey: ["get", "/api/v1/runs"] });
   }, [status, queryClient]);
   const counts = { ...(run.data?.counts ?? {}), ...(run.data?.live_counts ?? {}) } as Record<string, number>;
@@ -24,7 +20,7 @@ export function RunProgress({ runId }: { runId: string }) {
   return (
     <section className="run-progress" aria-labelledby="progress-title" aria-live="polite">
       <h2 id="progress-title">Run {runId}</h2>
-      {(run.isPending || starting) && <p role="status">Starting…</p>}
+      {starting && <p role="status">Starting…</p>}
       {run.error && !starting && <ErrorState error={run.error} what={`run ${runId}`} />}
       {run.data && (
         <>

@@ -6,16 +6,22 @@ import { DataTable } from "../components/DataTable";
 import { Empty, ErrorState, Loading } from "../components/States";
 import { RunProgress } from "./RunProgress";
 
+const STARTING_EVERY = 300;
 const LIVE_EVERY = 1_000;
 const IDLE_EVERY = 15_000;
 type Run = Schemas["RunOut"];
 
 export function Runs() {
   const [watching, setWatching] = useState<string | null>(null);
+  // A submitted run is asked about once it is listed (before it starts, its detail would be a 404).
   const runs = $api.useQuery("get", "/api/v1/runs", { params: { query: { limit: 50 } } }, {
-    refetchInterval: (query) => (query.state.data?.items.some((run) => run.status === "running") ? LIVE_EVERY
-      : IDLE_EVERY),
+    refetchInterval: (query) => {
+      const items = query.state.data?.items ?? [];
+      const starting = watching !== null && !items.some((run) => run.id === watching);
+      return starting ? STARTING_EVERY : items.some((run) => run.status === "running") ? LIVE_EVERY : IDLE_EVERY;
+    },
   });
+  const started = Boolean(runs.data?.items.some((run) => run.id === watching));
   const column = createColumnHelper<Run>();
   const columns = [
     column.accessor("id", {
@@ -36,7 +42,7 @@ export function Runs() {
     <section>
       <h1>Runs</h1>
       <SubmitRun onStarted={setWatching} />
-      {watching && <RunProgress runId={watching} />}
+      {watching && <RunProgress runId={watching} started={started} />}
       {runs.isPending && <Loading what="runs" />}
       {runs.error && <ErrorState error={runs.error} what="runs" />}
       {runs.data && (runs.data.items.length === 0 ? <Empty>No run yet: start one above.</Empty> : (

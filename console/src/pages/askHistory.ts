@@ -1,5 +1,7 @@
 // The questions asked in this browser session, newest first (sessionStorage: gone when the tab closes).
-import type { AskAnswer } from "../api/askContract";
+import type { Schemas } from "../api/client";
+
+export type AskAnswer = Schemas["AskResponse"];
 
 export interface Exchange {
   question: string;

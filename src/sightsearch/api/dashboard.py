@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 REFRESH_EVERY = 2.0  # seconds: the dashboard polls every 2 s while a run crawls
 # Buses flush in batches, so an event can land after later ones: recompute a margin before the newest bucket.
 REFRESH_MARGIN = timedelta(minutes=10)
+DASHBOARD_SERIES = ("pages_fetched", "records_loaded", "records_rejected", "fetch_latency_ms", "fetch_error_rate",
+                    "dead_letter_backlog")
 
 
 class Point(BaseModel):
@@ -110,7 +112,8 @@ def build_dashboard(session: Session, since: datetime, until: datetime) -> Dashb
 
 def _samples(session: Session, since: datetime, until: datetime) -> dict[str, list[tuple[datetime, dict, float]]]:
     rows = session.execute(select(MetricSample.name, MetricSample.bucket, MetricSample.labels, MetricSample.value)
-                           .where(MetricSample.bucket >= since, MetricSample.bucket < until)
+                           .where(MetricSample.name.in_(DASHBOARD_SERIES),
+                                  MetricSample.bucket >= since, MetricSample.bucket < until)
                            .order_by(MetricSample.bucket))
     by_name: dict[str, list[tuple[datetime, dict, float]]] = defaultdict(list)
     for name, bucket, labels, value in rows:
