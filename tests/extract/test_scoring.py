@@ -191,3 +191,11 @@ def test_a_state_price_in_cents_is_read_as_the_page_shows_it() -> None:
     body = '<h1>Blue Kettle</h1><span class="price">$69.95</span>'
     product = extract_product(page(body, head=script), URL)
     assert product.price == Decimal("69.95") and "state:datalayer" in product.evidence["price"]
+
+
+def test_without_h1_the_title_text_anchors_the_product() -> None:
+    html = ('<html><head><title>Blue Kettle 2L - Shop Example</title></head><body><div class="related">'
+            '<span class="price">€ 3,00</span></div><div class="name">Blue Kettle 2L</div>'
+            '<span class="price">€ 39,90</span></body></html>')
+    product = extract_product(html, URL)
+    assert product.price == Decimal("39.90") and product.sources["price"] == "heuristic:price"

@@ -25,7 +25,9 @@ _NOTIFY_ME = re.compile(
     r"giv mig besked|gi meg beskjed|ilmoita (minulle|kun)",
     re.IGNORECASE,
 )
-_BUTTON_CLASS = re.compile(r"btn|button|cart|basket|buy|notify|alert", re.IGNORECASE)
+# Links styled as buttons: what a shop puts where "Add to cart" or "Notify me" goes.
+_BUTTON_CLASS_WORDS = ("btn", "button", "cart", "basket", "buy", "notify")
+_BUY_BOX_BEFORE, _BUY_BOX_AFTER = 40, 160  # visible texts around the title read for buttons alone
 _BUTTON_WORDS = re.compile(rf"{_NOTIFY_ME.pattern}|(?<!\w)(?:{STOCK_WORDS})", re.IGNORECASE)
 
 
@@ -74,10 +76,11 @@ class BuyBox(NamedTuple):
     notify_me: bool
 
 
-def _looks_like_a_button(element: etree._Element | None) -> etree._Element | None:
-    if element is None or element.tag == "button" or element.get("role") == "button":
-        return element
-    return element if _BUTTON_CLASS.search(element.get("class") or "") else None
+def _button_like(element: etree._Element) -> bool:
+    if element.tag == "button" or element.get("role") == "button":
+        return True
+    classes = (element.get("class") or "").lower()
+    return any(word in classes for word in _BUTTON_CLASS_WORDS)
 
 
 def buy_box(page: Page, *, links: bool = True) -> BuyBox:
@@ -85,10 +88,13 @@ def buy_box(page: Page, *, links: bool = True) -> BuyBox:
     200 labels a page); without, only buttons and button-like links (a few), which is enough to see a disabled
     add-to-cart or a "notify me" offer contradicting the structured data."""
     start, stop = page.window
+    if not links and page.anchor is not None:  # the buy box sits close to the title
+        at = page.position(page.anchor)
+        start, stop = max(start, at - _BUY_BOX_BEFORE), min(stop, at + _BUY_BOX_AFTER)
     labels = [(page.texts[i], _button(page.text_nodes[i].getparent())) for i in range(start, stop)
               if len(page.texts[i]) <= 60]
     if not links:
-        labels = [(label, _looks_like_a_button(button)) for label, button in labels]
+        labels = [(label, button) for label, button in labels if button is not None and _button_like(button)]
     inputs = page.doc.tree.iter("input") if page.doc.tree is not None else ()  # iter(tag) runs in C: faster
     labels += [(clean_text(i.get("value") or ""), i) for i in inputs if (i.get("type") or "").lower() == "submit"]
     state, disabled, enabled, notify = None, False, False, False
