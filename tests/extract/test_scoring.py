@@ -199,3 +199,28 @@ def test_without_h1_the_title_text_anchors_the_product() -> None:
             '<span class="price">€ 39,90</span></body></html>')
     product = extract_product(html, URL)
     assert product.price == Decimal("39.90") and product.sources["price"] == "heuristic:price"
+
+
+@pytest.mark.parametrize(
+    ("label", "lang"),
+    [("Sold out", "en"), ("Nicht mehr lieferbar", "de"), ("Épuisé", "fr"), ("Agotado", "es"), ("Uitverkocht", "nl")],
+)
+def test_an_unmarked_sold_out_label_after_the_title(label: str, lang: str) -> None:
+    body = f'<h1>Blue Kettle</h1><span class="price">€ 9,00</span><p><b>{label}</b></p>'
+    product = extract_product(page(body, lang=lang), URL)
+    assert product.availability in {"OutOfStock", "SoldOut", "Discontinued"}
+    assert product.sources["availability"] == "heuristic:stock-text"
+
+
+def test_an_unavailable_image_says_nothing_about_stock() -> None:
+    body = '<div><span>Bild nicht verfügbar</span></div><h1>Blue Kettle</h1><p><span>Video nicht verfügbar</span></p>'
+    product = extract_product(page(body + '<span class="price">9,00 €</span>', lang="de"), URL)
+    assert product.availability == "InStock" and product.sources["availability"] == "inferred:priced"
+
+
+def test_the_default_variant_price_beats_the_lowest_price_of_a_range() -> None:
+    offers = {"@type": "AggregateOffer", "lowPrice": "19.00", "highPrice": "49.00", "priceCurrency": "EUR"}
+    body = _ld({"@type": "Product", "name": "Blue Kettle", "offers": offers})
+    body += '<h1>Blue Kettle</h1><p class="price">€ 29,00</p>'
+    product = extract_product(page(body, lang="de"), URL)
+    assert product.price == Decimal("29.00") and "lowest price of a range" in product.evidence["price"]

@@ -93,6 +93,8 @@ def offer_fields(product: dict[str, Any], resolve: Resolver) -> dict[str, Any]:
                 fields["availability"] = availability
         if amount is not None and "price" not in fields:
             fields["price"] = amount
+            if first(offer.get("price")) is None and first(offer.get("lowPrice")) is not None:
+                fields["price_is_range_low"] = True  # the cheapest variant, not necessarily the default one
             if code := currency_code(text_of(currency)):
                 fields["currency"] = code
     return fields

@@ -16,6 +16,7 @@ from sightsearch.extract.heuristics.page import Page, is_off_product
 _BUTTON_TAGS = frozenset({"button", "a"})
 _QUANTITY_LEFT = re.compile(r"^\d+\s*(gab|pcs|pc|st|stk|szt|ks|шт|un|pz|x)?\.?$", re.IGNORECASE)
 _MAX_STOCK_TEXT = 120
+_MAX_LABEL = 60
 # "Notify me when available" in many languages: a form a shop shows instead of the buy button.
 _NOTIFY_ME = re.compile(
     r"notify me|email me when|alert me when|tell me when|let me know when|benachrichtig|informieren sie mich|"
@@ -52,6 +53,29 @@ def stock_message(page: Page) -> tuple[str, float] | None:
         return None
     distance, state = min(candidates)
     return state, distance
+
+
+_NEGATIVE_STATES = frozenset({"OutOfStock", "SoldOut", "Discontinued"})
+_LABEL_AFTER = 40  # visible texts after the title read for an unmarked sold-out label
+# "Image not available", "Video nicht verfügbar": something else than the product is unavailable.
+_MEDIA_WORDS = re.compile(r"image|bild|photo|foto|picture|video|imagen|immagine|obraz|zdj[eę]ci|изображ|фото",
+                          re.IGNORECASE)
+
+
+def sold_out_label(page: Page) -> tuple[str, float] | None:
+    """An unmarked short text just after the title that says the product cannot be bought ("Sold out", "Épuisé",
+    "Nicht mehr lieferbar"), and its distance; positive texts are not read here (too many say "available"), nor
+    texts before the title (gallery placeholders say "image not available")."""
+    if page.anchor is None:
+        return None
+    at = page.position(page.anchor)
+    for index in range(at + 1, min(len(page.texts), at + _LABEL_AFTER)):
+        text = page.texts[index]
+        if len(text) > _MAX_LABEL or (state := stock_phrase(text)) not in _NEGATIVE_STATES or _MEDIA_WORDS.search(text):
+            continue
+        if not is_off_product(page.text_nodes[index].getparent()):
+            return state, float(abs(index - at))  # type: ignore[return-value]
+    return None
 
 
 def _button(element: etree._Element | None) -> etree._Element | None:
