@@ -16,7 +16,7 @@ from typing import Any
 from sightsearch.extract.heuristics.page import Page
 from sightsearch.extract.heuristics.price import PriceCandidate, price_candidates
 from sightsearch.extract.scoring.candidates import Candidate, prior
-from sightsearch.vocabulary import ZERO_DECIMAL_CURRENCIES
+from sightsearch.vocabulary import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES
 
 _BESIDE = 6  # visible texts between a struck-through price and the sale price printed next to it
 _OLD_NEAR = 40  # visible texts within which a struck-through price is the winner's old price
@@ -32,7 +32,7 @@ def _as_thousands(amount: Decimal, currency: str | None, shown: set[Decimal]) ->
     """True when a structured ``2.449`` is two thousand four hundred and forty-nine: the currency has no minor
     units, or the page shows the amount a thousand times larger and never the amount itself."""
     exponent = amount.as_tuple().exponent
-    if not isinstance(exponent, int) or exponent != -3 or amount >= _THOUSAND:
+    if not isinstance(exponent, int) or exponent != -3 or amount >= _THOUSAND or currency in THREE_DECIMAL_CURRENCIES:
         return False
     return currency in ZERO_DECIMAL_CURRENCIES or (amount * _THOUSAND in shown and amount not in shown)
 
