@@ -16,7 +16,7 @@ from sightsearch.extract.heuristics.page import Page, is_off_product
 _BUTTON_TAGS = frozenset({"button", "a"})
 _QUANTITY_LEFT = re.compile(r"^\d+\s*(gab|pcs|pc|st|stk|szt|ks|шт|un|pz|x)?\.?$", re.IGNORECASE)
 _MAX_STOCK_TEXT = 120
-_MAX_LABEL = 60
+_MAX_LABEL = 40  # "Sold out", "Nicht mehr lieferbar": labels are short; sentences are not read
 # "Notify me when available" in many languages: a form a shop shows instead of the buy button.
 _NOTIFY_ME = re.compile(
     r"notify me|email me when|alert me when|tell me when|let me know when|benachrichtig|informieren sie mich|"

@@ -34,12 +34,12 @@ def _visible(page: Page, labels: dict[str, str], structured: bool) -> list[Candi
         state, distance = message
         score = 0.65 - min(distance, 200) / 1000
         found.append(Candidate("availability", state, "heuristic:stock-text", score, (f"{distance:.0f} texts from the title",)))
-    # Every link label is read only when structured data says nothing: the full scan costs ~5 ms a page.
-    if label := sold_out_label(page):
+    # An unmarked label is read only when no marked stock message spoke: the same family, one piece of evidence.
+    if not message and (label := sold_out_label(page)):
         state, distance = label
-        # The same family as stock messages: an unmarked label and a marked one are one piece of evidence.
         found.append(Candidate("availability", state, "heuristic:stock-text", 0.45,
                                (f"unmarked text {distance:.0f} texts after the title",)))
+    # Every link label is read only when structured data says nothing: the full scan costs ~2-5 ms a page.
     box = buy_box(page, links=not structured)
     if box.button_state:
         score = 0.55 if box.button_state == "InStock" else 0.6

@@ -15,6 +15,7 @@ from typing import Any
 
 from sightsearch.extract.heuristics.page import Page
 from sightsearch.extract.heuristics.price import PriceCandidate, price_candidates
+from sightsearch.extract.heuristics.price_wording import price_wording
 from sightsearch.extract.scoring.candidates import Candidate, prior
 from sightsearch.vocabulary import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES
 
@@ -81,7 +82,7 @@ def _rank(candidate: PriceCandidate, current: list[PriceCandidate]) -> float:
     return candidate.distance * (0.3 if candidate.named else 1.0) / (1 + 0.5 * (repeats - 1))
 
 
-def visible_candidates(page: Page, visible: list[PriceCandidate]) -> list[Candidate]:
+def visible_candidates(page: Page, visible: list[PriceCandidate], structured: bool = False) -> list[Candidate]:
     """One candidate per distinct current amount shown on the page, at its best-placed occurrence."""
     current = [c for c in visible if not c.old]
     if page.anchor is None:
@@ -92,14 +93,18 @@ def visible_candidates(page: Page, visible: list[PriceCandidate]) -> list[Candid
         rank = _rank(shown, current)
         if shown.amount not in best or rank < best[shown.amount][0]:
             best[shown.amount] = (rank, shown)
+    contested = len(best) > 1 or not structured
     candidates = []
     for rank, shown in best.values():
         closeness = 1 / (1 + rank / 30)
         reasons = [f"{shown.distance:.0f} texts from the title"] + (["id names it price"] if shown.named else [])
         candidate = Candidate("price", shown.amount, "heuristic:price", 0.2 + 0.45 * closeness, tuple(reasons),
                               extras={"currency": shown.currency, "shown": shown})
-        if shown.wording:
-            candidate = candidate.adjusted(-_WORDING_PENALTY, f"{shown.wording} wording")
+        # The wording is read only when it can matter: several amounts shown, or no structured price to agree
+        # with (a regex over the price's surroundings costs ~0.1 ms per candidate).
+        wording = price_wording(page, shown.element, shown.text) if contested and shown.element is not None else None
+        if wording:
+            candidate = candidate.adjusted(-_WORDING_PENALTY, f"{wording} wording")
         candidates.append(candidate)
     return candidates
 
@@ -114,7 +119,7 @@ def price_candidates_of(page: Page | None, found: list[tuple[str, dict[str, Any]
     """Every price candidate of the page: structured sources first, then the visible prices."""
     candidates = structured_candidates(found, visible)
     if page is not None:
-        candidates += visible_candidates(page, visible)
+        candidates += visible_candidates(page, visible, structured=bool(candidates))
     return candidates
 
 
