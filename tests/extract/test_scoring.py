@@ -224,3 +224,10 @@ def test_the_default_variant_price_beats_the_lowest_price_of_a_range() -> None:
     body += '<h1>Blue Kettle</h1><p class="price">€ 29,00</p>'
     product = extract_product(page(body, lang="de"), URL)
     assert product.price == Decimal("29.00") and "lowest price of a range" in product.evidence["price"]
+
+
+@pytest.mark.parametrize("raw", ["Kettlr - shop-example.com", "Kettlr | ShopExample", "Kettlr — Shop Example"])
+def test_a_site_name_suffix_is_recognised_in_any_spelling(raw: str) -> None:
+    data = {"@type": "Product", "name": "Blue Kettle", "brand": raw}
+    product = extract_product(page(_ld(data)), "https://www.shop-example.com/p/1")
+    assert product.brand == "Kettlr" and "site-name suffix removed" in product.evidence["brand"]
