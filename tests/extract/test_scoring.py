@@ -223,7 +223,22 @@ def test_the_default_variant_price_beats_the_lowest_price_of_a_range() -> None:
     body = _ld({"@type": "Product", "name": "Blue Kettle", "offers": offers})
     body += '<h1>Blue Kettle</h1><p class="price">€ 29,00</p>'
     product = extract_product(page(body, lang="de"), URL)
-    assert product.price == Decimal("29.00") and "lowest price of a range" in product.evidence["price"]
+    assert product.price == Decimal("29.00") and "one of several offer prices" in product.evidence["price"]
+
+
+def test_the_default_variant_price_the_page_shows_beats_the_first_offer() -> None:
+    offers = [{"price": "19.00", "priceCurrency": "EUR", "sku": "K-S"},
+              {"price": "29.00", "priceCurrency": "EUR", "sku": "K-M"}]
+    body = _ld({"@type": "Product", "name": "Blue Kettle", "offers": offers})
+    body += '<h1>Blue Kettle</h1><select><option>S</option><option selected>M</option></select><p class="price">€ 29,00</p>'
+    product = extract_product(page(body, lang="de"), URL)
+    assert product.price == Decimal("29.00") and product.sources["price"] == "heuristic:price"
+
+
+def test_the_current_bid_is_not_the_price_the_estimate_or_buy_now_is() -> None:
+    body = ('<h1>Blue Kettle</h1><div><span>Current bid:</span> <span class="price">US $12.00</span></div>'
+            '<div><span>Buy It Now:</span> <span class="price">US $45.00</span></div>')
+    assert extract_product(page(body), URL).price == Decimal("45.00")
 
 
 @pytest.mark.parametrize("raw", ["Kettlr - shop-example.com", "Kettlr | ShopExample", "Kettlr — Shop Example"])
