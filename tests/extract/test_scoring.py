@@ -25,7 +25,8 @@ def _ld(data: dict) -> str:
         ('<h1>Blue Kettle</h1><p class="price">Dès 24,90 € par mois</p><p class="price">299,00 €</p>', "fr", "299.00"),
         ('<h1>Blue Kettle</h1><div><span>Price excl. VAT</span><span class="price">£80.00</span></div>'
          '<div><span>Price</span><span class="price">£96.00</span></div>', "en", "96.00"),
-        ('<h1>Blue Kettle</h1><p>Fianza <span class="price">50,00 €</span></p><p class="price">19,00 €</p>', "es", "19.00"),
+        ('<h1>Blue Kettle</h1><p>Fianza <span class="price">50,00 €</span></p><p class="price">19,00 €</p>',
+         "es", "19.00"),
         ('<h1>Blue Kettle</h1><p>Prezzo al kg <span class="price">€ 3,20</span></p>'
          '<p class="price">€ 8,00</p>', "it", "8.00"),
     ],
@@ -230,7 +231,8 @@ def test_the_default_variant_price_the_page_shows_beats_the_first_offer() -> Non
     offers = [{"price": "19.00", "priceCurrency": "EUR", "sku": "K-S"},
               {"price": "29.00", "priceCurrency": "EUR", "sku": "K-M"}]
     body = _ld({"@type": "Product", "name": "Blue Kettle", "offers": offers})
-    body += '<h1>Blue Kettle</h1><select><option>S</option><option selected>M</option></select><p class="price">€ 29,00</p>'
+    body += ('<h1>Blue Kettle</h1><select><option>S</option><option selected>M</option></select>'
+             '<p class="price">€ 29,00</p>')
     product = extract_product(page(body, lang="de"), URL)
     assert product.price == Decimal("29.00") and product.sources["price"] == "heuristic:price"
 

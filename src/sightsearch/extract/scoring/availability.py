@@ -29,11 +29,13 @@ def stock_key(value: str) -> str:
 def _visible(page: Page, labels: dict[str, str], structured: bool) -> list[Candidate]:
     found = []
     if "availability" in labels and (state := labelled_stock(labels["availability"])):
-        found.append(Candidate("availability", state, "heuristic:label", 0.7, (f"labelled {labels['availability']!r}",)))
+        reason = f"labelled {labels['availability']!r}"
+        found.append(Candidate("availability", state, "heuristic:label", 0.7, (reason,)))
     if message := stock_message(page):
         state, distance = message
         score = 0.65 - min(distance, 200) / 1000
-        found.append(Candidate("availability", state, "heuristic:stock-text", score, (f"{distance:.0f} texts from the title",)))
+        reason = f"{distance:.0f} texts from the title"
+        found.append(Candidate("availability", state, "heuristic:stock-text", score, (reason,)))
     # An unmarked label is read only when no marked stock message spoke: the same family, one piece of evidence.
     if not message and (label := sold_out_label(page)):
         state, distance = label

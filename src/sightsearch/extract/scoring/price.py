@@ -2,8 +2,9 @@
 
 Hand-set scores. A structured price starts from its source's prior (JSON-LD 0.90 ... OpenGraph 0.75, framework
 state 0.65) and gains 0.05 when the page shows it as a current price, or loses 0.5 when the page shows it struck
-through beside a lower price (the sale price is what a buyer pays now); an aggregate offer's ``lowPrice``, or the first of
-offers that disagree on the price, loses 0.35 (a variant's price, not necessarily the default one the page shows). A visible price scores 0.20-0.65 by its
+through beside a lower price (the sale price is what a buyer pays now); an aggregate offer's ``lowPrice``, or the
+first of offers that disagree on the price, loses 0.35 (a variant's price, not necessarily the default one the
+page shows). A visible price scores 0.20-0.65 by its
 closeness to the title (an id naming it "price" and repeats count as closeness), and loses 0.3 when its wording
 makes it a unit price, an instalment, a price without VAT, a deposit or a bid.
 """
