@@ -180,6 +180,14 @@ def test_inferred_values_are_marked_and_can_be_dropped() -> None:
     assert strict.price == product.price == Decimal("12.00")
 
 
+def test_a_sku_guessed_from_the_url_is_inferred() -> None:
+    html = page("<h1>Blue Kettle</h1>")
+    product = extract_product(html, "https://shop.example.com/kettles/blue-kettle-1234567.html")
+    assert (product.sku, product.sources["sku"]) == ("1234567", "inferred:url")
+    assert extract_product(html, "https://shop.example.com/kettles/blue-kettle-1234567.html",
+                           keep_inferred=False).sku is None
+
+
 def test_a_parsed_document_is_accepted() -> None:
     doc = load_document(page('<h1>Blue Kettle</h1><span class="price">$12.00</span>').encode(), URL)
     product = extract_product(doc)
