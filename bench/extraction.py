@@ -11,7 +11,9 @@ What LOSO means here: the candidate scores are hand-set (``extract/scoring``), w
 issue 17, not fitted, so no fold can retrain them; their figure on held-out shops is simply the figure above,
 and the honest warning is that a person who read these pages' errors wrote them. What is fitted to data are the
 per-field emission thresholds (``THRESHOLDS``, chosen on these 70 pages): for each shop, the thresholds are refit
-on the other shops' pages only (a grid search for the best F1) and applied to that shop's pages.
+on the other shops' pages only (a grid search for the best F1) and applied to that shop's pages. The F1 averaged
+over shops (each shop weighing the same) is printed beside it: it shows how much the pooled figure leans on the
+shops with many pages.
 """
 
 from __future__ import annotations
@@ -93,6 +95,21 @@ def loso(outputs: dict[str, dict], shops: dict[str, str], truth: dict, scorer) -
     return predictions
 
 
+def per_shop_macro(predictions: dict[str, dict], shops: dict[str, str], truth: dict,
+                   scorer) -> dict[str, float]:  # noqa: ANN001
+    """F1 averaged over shops (each shop weighs the same, however many pages it has), per attribute; shops with
+    nothing to find for an attribute are left out of its average."""
+    macro = {}
+    for attribute in ("price", "sku", "availability", "brand"):
+        scores = []
+        for shop in set(shops.values()):
+            keys = [key for key in predictions if shops[key] == shop]
+            if any(truth[key].get(attribute) for key in keys):
+                scores.append(scorer.score(truth, predictions, keys, attribute)["f1"])
+        macro[attribute] = statistics.mean(scores)
+    return macro
+
+
 def demo_page_cpu() -> list[float]:
     """CPU seconds to extract each product page of a 300-product demo shop (rendered in memory)."""
     from sightsearch.demo import DemoShop
@@ -141,8 +158,13 @@ def main(argv: list[str]) -> int:
     if "--errors" in argv:
         _score_files(folder, {"sightsearch": predictions}, ["--errors"])
     truth = json.loads((folder / "ground-truth.json").read_text())
+    scorer = _load_score(folder)
     print(f"\nleave-one-shop-out ({len(set(shops.values()))} shops; thresholds refit per fold, scores hand-set):")
-    _score_files(folder, {"sightsearch-loso": loso(outputs, shops, truth, _load_score(folder))}, [])
+    held_out = loso(outputs, shops, truth, scorer)
+    _score_files(folder, {"sightsearch-loso": held_out}, [])
+    for label, chosen in (("in-sample", predictions), ("loso", held_out)):
+        macro = per_shop_macro(chosen, shops, truth, scorer)
+        print(f"per-shop mean F1 ({label}): " + ", ".join(f"{k} {v:.3f}" for k, v in macro.items()))
     # CPU time is reported beside wall time: on a shared machine wall time mostly measures the neighbours.
     for label, timings in (("wall", wall), ("cpu", cpu)):
         print(f"{label:5} {len(timings)} pages in {sum(timings):.2f} s: {len(timings) / sum(timings):.1f} pages/s, "

@@ -34,6 +34,9 @@ ordinary words there. Structured data may name any code in ``CURRENCIES``."""
 ZERO_DECIMAL_CURRENCIES = frozenset("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split())
 """Currencies without minor units: ``23.450`` in these is twenty-three thousand four hundred and fifty."""
 
+THREE_DECIMAL_CURRENCIES = frozenset("BHD IQD JOD KWD LYD OMR TND".split())
+"""Currencies with three minor digits: ``12.500`` in these is twelve and a half, never twelve thousand."""
+
 AVAILABILITY_VALUES = ("InStock", "OutOfStock", "PreOrder", "BackOrder", "LimitedAvailability", "Discontinued",
                        "SoldOut", "InStoreOnly", "OnlineOnly", "PreSale", "MadeToOrder", "Reserved")
 """schema.org ItemAvailability short names: the only availability values a record may carry."""

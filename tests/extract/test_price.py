@@ -78,3 +78,10 @@ def test_a_negative_structured_price_is_not_replaced_by_a_visible_one() -> None:
             ' "offers": {"price": "-304.74", "priceCurrency": "USD"}}</script><h1>Amp</h1>'
             '<span class="price">-$304.74</span></body></html>')
     assert extract_product(html, "https://shop.test/p/amp").price == Decimal("-304.74")
+
+
+def test_three_decimal_currencies_keep_their_mils() -> None:
+    assert parse_price("12.500 KWD") == (Decimal("12.500"), "KWD")
+    assert parse_price("KWD 1,234.500") == (Decimal("1234.500"), "KWD")
+    assert parse_price("د.ك 3.250") == (Decimal("3.250"), "KWD")
+    assert parse_price("23.450 €") == (Decimal("23450"), "EUR")  # elsewhere the dot groups thousands

@@ -25,7 +25,8 @@ def _ld(data: dict) -> str:
         ('<h1>Blue Kettle</h1><p class="price">Dès 24,90 € par mois</p><p class="price">299,00 €</p>', "fr", "299.00"),
         ('<h1>Blue Kettle</h1><div><span>Price excl. VAT</span><span class="price">£80.00</span></div>'
          '<div><span>Price</span><span class="price">£96.00</span></div>', "en", "96.00"),
-        ('<h1>Blue Kettle</h1><p>Fianza <span class="price">50,00 €</span></p><p class="price">19,00 €</p>', "es", "19.00"),
+        ('<h1>Blue Kettle</h1><p>Fianza <span class="price">50,00 €</span></p><p class="price">19,00 €</p>',
+         "es", "19.00"),
         ('<h1>Blue Kettle</h1><p>Prezzo al kg <span class="price">€ 3,20</span></p>'
          '<p class="price">€ 8,00</p>', "it", "8.00"),
     ],
@@ -179,6 +180,14 @@ def test_inferred_values_are_marked_and_can_be_dropped() -> None:
     assert strict.price == product.price == Decimal("12.00")
 
 
+def test_a_sku_guessed_from_the_url_is_inferred() -> None:
+    html = page("<h1>Blue Kettle</h1>")
+    product = extract_product(html, "https://shop.example.com/kettles/blue-kettle-1234567.html")
+    assert (product.sku, product.sources["sku"]) == ("1234567", "inferred:url")
+    assert extract_product(html, "https://shop.example.com/kettles/blue-kettle-1234567.html",
+                           keep_inferred=False).sku is None
+
+
 def test_a_parsed_document_is_accepted() -> None:
     doc = load_document(page('<h1>Blue Kettle</h1><span class="price">$12.00</span>').encode(), URL)
     product = extract_product(doc)
@@ -191,3 +200,59 @@ def test_a_state_price_in_cents_is_read_as_the_page_shows_it() -> None:
     body = '<h1>Blue Kettle</h1><span class="price">$69.95</span>'
     product = extract_product(page(body, head=script), URL)
     assert product.price == Decimal("69.95") and "state:datalayer" in product.evidence["price"]
+
+
+def test_without_h1_the_title_text_anchors_the_product() -> None:
+    html = ('<html><head><title>Blue Kettle 2L - Shop Example</title></head><body><div class="related">'
+            '<span class="price">€ 3,00</span></div><div class="name">Blue Kettle 2L</div>'
+            '<span class="price">€ 39,90</span></body></html>')
+    product = extract_product(html, URL)
+    assert product.price == Decimal("39.90") and product.sources["price"] == "heuristic:price"
+
+
+@pytest.mark.parametrize(
+    ("label", "lang"),
+    [("Sold out", "en"), ("Nicht mehr lieferbar", "de"), ("Épuisé", "fr"), ("Agotado", "es"), ("Uitverkocht", "nl")],
+)
+def test_an_unmarked_sold_out_label_after_the_title(label: str, lang: str) -> None:
+    body = f'<h1>Blue Kettle</h1><span class="price">€ 9,00</span><p><b>{label}</b></p>'
+    product = extract_product(page(body, lang=lang), URL)
+    assert product.availability in {"OutOfStock", "SoldOut", "Discontinued"}
+    assert product.sources["availability"] == "heuristic:stock-text"
+
+
+def test_an_unavailable_image_says_nothing_about_stock() -> None:
+    body = '<div><span>Bild nicht verfügbar</span></div><h1>Blue Kettle</h1><p><span>Video nicht verfügbar</span></p>'
+    product = extract_product(page(body + '<span class="price">9,00 €</span>', lang="de"), URL)
+    assert product.availability == "InStock" and product.sources["availability"] == "inferred:priced"
+
+
+def test_the_default_variant_price_beats_the_lowest_price_of_a_range() -> None:
+    offers = {"@type": "AggregateOffer", "lowPrice": "19.00", "highPrice": "49.00", "priceCurrency": "EUR"}
+    body = _ld({"@type": "Product", "name": "Blue Kettle", "offers": offers})
+    body += '<h1>Blue Kettle</h1><p class="price">€ 29,00</p>'
+    product = extract_product(page(body, lang="de"), URL)
+    assert product.price == Decimal("29.00") and "one of several offer prices" in product.evidence["price"]
+
+
+def test_the_default_variant_price_the_page_shows_beats_the_first_offer() -> None:
+    offers = [{"price": "19.00", "priceCurrency": "EUR", "sku": "K-S"},
+              {"price": "29.00", "priceCurrency": "EUR", "sku": "K-M"}]
+    body = _ld({"@type": "Product", "name": "Blue Kettle", "offers": offers})
+    body += ('<h1>Blue Kettle</h1><select><option>S</option><option selected>M</option></select>'
+             '<p class="price">€ 29,00</p>')
+    product = extract_product(page(body, lang="de"), URL)
+    assert product.price == Decimal("29.00") and product.sources["price"] == "heuristic:price"
+
+
+def test_the_current_bid_is_not_the_price_the_estimate_or_buy_now_is() -> None:
+    body = ('<h1>Blue Kettle</h1><div><span>Current bid:</span> <span class="price">US $12.00</span></div>'
+            '<div><span>Buy It Now:</span> <span class="price">US $45.00</span></div>')
+    assert extract_product(page(body), URL).price == Decimal("45.00")
+
+
+@pytest.mark.parametrize("raw", ["Kettlr - shop-example.com", "Kettlr | ShopExample", "Kettlr — Shop Example"])
+def test_a_site_name_suffix_is_recognised_in_any_spelling(raw: str) -> None:
+    data = {"@type": "Product", "name": "Blue Kettle", "brand": raw}
+    product = extract_product(page(_ld(data)), "https://www.shop-example.com/p/1")
+    assert product.brand == "Kettlr" and "site-name suffix removed" in product.evidence["brand"]

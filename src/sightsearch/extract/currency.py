@@ -18,7 +18,8 @@ _SYMBOLS = {
     "₩": "KRW", "원": "KRW", "฿": "THB", "₫": "VND", "₱": "PHP", "rm": "MYR", "rp": "IDR", "₪": "ILS",
     "nt$": "TWD", "hk$": "HKD", "a$": "AUD", "au$": "AUD", "c$": "CAD", "ca$": "CAD", "nz$": "NZD", "s$": "SGD",
     "us$": "USD", "mx$": "MXN", "chf": "CHF", "fr": "CHF", "sfr": "CHF", "ر.س": "SAR", "رس": "SAR", "ريال": "SAR",
-    "د.إ": "AED", "دإ": "AED", "br": "BYN", "руб.": "RUB", "円": "JPY", "元": "CNY", "дин": "RSD", "ден": "MKD",
+    "د.إ": "AED", "دإ": "AED", "د.ك": "KWD", "دك": "KWD", "د.ب": "BHD", "دب": "BHD", "ر.ع": "OMR", "رع": "OMR",
+    "د.ت": "TND", "دت": "TND", "br": "BYN", "руб.": "RUB", "円": "JPY", "元": "CNY", "дин": "RSD", "ден": "MKD",
 }
 _DOLLAR_BY_COUNTRY = {
     "US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "MX": "MXN", "AR": "ARS", "CL": "CLP", "CO": "COP",

@@ -183,18 +183,19 @@ def load_document(html: str | bytes, url: str) -> Document:
 # are rare strings, found with str.find at memchr speed; the attribute must be a data-* one.
 _JSON_STARTS = ('"{&quot;', "'{\"")
 _DATA_NAME = re.compile(r"\sdata-[\w-]+\s*=\s*$")
-_MAX_JSON_ATTRIBUTES, _MAX_JSON_ATTRIBUTE = 20, 20_000
+_MAX_JSON_ATTRIBUTES, _MAX_JSON_ATTRIBUTE, _MAX_LOOKS = 20, 20_000, 300
 
 
 def _json_attributes(text: str) -> list[str]:
     """Up to 20 ``data-*`` attribute values that hold a JSON object mentioning a price, entities decoded."""
     found: list[str] = []
     for start_mark in _JSON_STARTS:
-        quote, at = start_mark[0], text.find(start_mark)
-        while at >= 0 and len(found) < _MAX_JSON_ATTRIBUTES:
+        quote, at, looks = start_mark[0], text.find(start_mark), 0
+        while at >= 0 and len(found) < _MAX_JSON_ATTRIBUTES and looks < _MAX_LOOKS:
+            looks += 1
             end = text.find(quote, at + 1, at + _MAX_JSON_ATTRIBUTE)
             value = text[at + 1 : end] if end > 0 else ""
-            if _DATA_NAME.search(text, max(0, at - 60), at) and _mentions_price(value):
+            if _mentions_price(value) and _DATA_NAME.search(text, max(0, at - 60), at):
                 found.append(html.unescape(value))
             at = text.find(start_mark, at + 1)
     return found
@@ -229,10 +230,9 @@ def _take_scripts(tree: etree._Element | None) -> tuple[list[str], list[tuple[st
         return [], []
     jsonld, state = [], []
     for script in tree.iter("script"):
-        text = script.text or ""
         if "ld+json" in (script.get("type") or "").lower():
-            jsonld.append(text)
-        elif text and (kind := _state_kind(script, text)):
+            jsonld.append(script.text or "")
+        elif (text := script.text) and (kind := _state_kind(script, text)):
             state.append((kind, text))
     etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
     return jsonld, state

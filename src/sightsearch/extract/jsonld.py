@@ -3,8 +3,8 @@
 Blocks are parsed strictly first (any size), then, only under a size cap and a time budget, repaired (comments,
 HTML comment wrappers, raw newlines inside strings, trailing commas), then read as a JavaScript object literal
 (chompjs, C), and last, for small blocks only, with json5 (pure Python, slow: ~60 us per byte). A hostile page
-with megabytes of broken JSON-LD therefore costs milliseconds, not minutes. Every node is flattened out of ``@graph`` and arrays, ``@id`` references
-are resolved, and the main product is chosen among all Product nodes.
+with megabytes of broken JSON-LD therefore costs milliseconds, not minutes. Every node is flattened out of
+``@graph`` and arrays, ``@id`` references are resolved, and the main product is chosen among all Product nodes.
 """
 
 from __future__ import annotations

@@ -8,12 +8,14 @@ from decimal import Decimal, InvalidOperation
 from price_parser import Price
 
 from sightsearch.extract.currency import currency_code, find_currency
+from sightsearch.vocabulary import THREE_DECIMAL_CURRENCIES
 
 _PLAIN_NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
 # A minus before the number, possibly with a currency between ("-$304.74", "- 12,50 €", "$-5"): price-parser
 # drops the sign, and a negative price read as positive would load corrupt data instead of being rejected.
 _NEGATIVE = re.compile(r"^[^\d\-\u2212]{0,6}[-\u2212]\s*[^\d\s]{0,4}\s*\d")
 _MAX_PRICE = Decimal("1e10")
+_THREE_DECIMALS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})*\.\d{3}(?![\d.])")
 
 
 def parse_price(
@@ -46,6 +48,8 @@ def parse_price(
         currency = currency_code(parsed.currency, country=country_hint, lang=lang)
     if currency is None and currency_hint:
         currency = currency_code(currency_hint, country=country_hint, lang=lang)
+    if currency in THREE_DECIMAL_CURRENCIES and (mils := _THREE_DECIMALS.search(text)):
+        amount = Decimal(mils.group(0).replace(",", ""))  # "12.500 KWD": a dot before three digits is decimal here
     return amount, currency
 
 

@@ -82,19 +82,30 @@ def _offer_price(offer: dict[str, Any]) -> tuple[Any, Any]:
 
 def offer_fields(product: dict[str, Any], resolve: Resolver) -> dict[str, Any]:
     """Price and currency of the product's first priced offer; availability of the first purchasable offer (a
-    product with one sold-out size is still in stock), else of the first offer that states one."""
+    product with one sold-out size is still in stock), else of the first offer that states one.
+
+    ``price_is_one_of_many`` is set when that price is an aggregate's ``lowPrice`` or the offers disagree on the
+    price (variants): then the default variant's price is the one the page shows, and the scorer trusts it less.
+    """
     fields: dict[str, Any] = {}
+    amounts = set()
     for offer in iter_offers(product, resolve):
         price, currency = _offer_price(offer)
         amount = structured_price(price)
+        if amount is not None:
+            amounts.add(amount)
         if stock_class(fields.get("availability")) != "InStock" and offer.get("availability"):
             availability = normalize_availability(text_of(offer.get("availability")) or "")
             if availability and ("availability" not in fields or stock_class(availability) == "InStock"):
                 fields["availability"] = availability
         if amount is not None and "price" not in fields:
             fields["price"] = amount
+            if first(offer.get("price")) is None and first(offer.get("lowPrice")) is not None:
+                fields["price_is_one_of_many"] = True  # the cheapest variant, not necessarily the default one
             if code := currency_code(text_of(currency)):
                 fields["currency"] = code
+    if len(amounts) > 1:
+        fields["price_is_one_of_many"] = True
     return fields
 
 

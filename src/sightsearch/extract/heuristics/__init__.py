@@ -1,6 +1,6 @@
 """Heuristics for what structured data misses, read from the visible page.
 
-Each rule returns fields under its own source name (``heuristic:label``, ``heuristic:url``...). Most rules only
+Each rule returns fields under its own source name (``heuristic:label``, ``heuristic:image``...). Most rules only
 fill gaps; one may override structured data, because the visible page is what a buyer is shown: a structured sku
 the page never shows (an internal or variant id) yields to a labelled visible product code.
 
@@ -34,7 +34,8 @@ def _identity(page: Page, labels: dict[str, str], structured: ExtractedProduct) 
     if structured.sku and labels.get("sku") and structured.sku not in page.joined_text:
         found.insert(0, HeuristicFields("heuristic:label", {"sku": labels["sku"]}, override=True))
     if not structured.sku and "sku" not in labels:
-        found.append(HeuristicFields("heuristic:url", {"sku": url_product_id(page.doc.url)}))
+        # A long number ending the URL is usually the sku, but nothing on the page says so: a guess.
+        found.append(HeuristicFields("inferred:url", {"sku": url_product_id(page.doc.url)}))
     return found
 
 

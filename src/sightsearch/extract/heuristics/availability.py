@@ -16,6 +16,7 @@ from sightsearch.extract.heuristics.page import Page, is_off_product
 _BUTTON_TAGS = frozenset({"button", "a"})
 _QUANTITY_LEFT = re.compile(r"^\d+\s*(gab|pcs|pc|st|stk|szt|ks|шт|un|pz|x)?\.?$", re.IGNORECASE)
 _MAX_STOCK_TEXT = 120
+_MAX_LABEL = 40  # "Sold out", "Nicht mehr lieferbar": labels are short; sentences are not read
 # "Notify me when available" in many languages: a form a shop shows instead of the buy button.
 _NOTIFY_ME = re.compile(
     r"notify me|email me when|alert me when|tell me when|let me know when|benachrichtig|informieren sie mich|"
@@ -25,7 +26,9 @@ _NOTIFY_ME = re.compile(
     r"giv mig besked|gi meg beskjed|ilmoita (minulle|kun)",
     re.IGNORECASE,
 )
-_BUTTON_CLASS = re.compile(r"btn|button|cart|basket|buy|notify|alert", re.IGNORECASE)
+# Links styled as buttons: what a shop puts where "Add to cart" or "Notify me" goes.
+_BUTTON_CLASS_WORDS = ("btn", "button", "cart", "basket", "buy", "notify")
+_BUY_BOX_BEFORE, _BUY_BOX_AFTER = 40, 160  # visible texts around the title read for buttons alone
 _BUTTON_WORDS = re.compile(rf"{_NOTIFY_ME.pattern}|(?<!\w)(?:{STOCK_WORDS})", re.IGNORECASE)
 
 
@@ -52,6 +55,29 @@ def stock_message(page: Page) -> tuple[str, float] | None:
     return state, distance
 
 
+_NEGATIVE_STATES = frozenset({"OutOfStock", "SoldOut", "Discontinued"})
+_LABEL_AFTER = 40  # visible texts after the title read for an unmarked sold-out label
+# "Image not available", "Video nicht verfügbar": something else than the product is unavailable.
+_MEDIA_WORDS = re.compile(r"image|bild|photo|foto|picture|video|imagen|immagine|obraz|zdj[eę]ci|изображ|фото",
+                          re.IGNORECASE)
+
+
+def sold_out_label(page: Page) -> tuple[str, float] | None:
+    """An unmarked short text just after the title that says the product cannot be bought ("Sold out", "Épuisé",
+    "Nicht mehr lieferbar"), and its distance; positive texts are not read here (too many say "available"), nor
+    texts before the title (gallery placeholders say "image not available")."""
+    if page.anchor is None:
+        return None
+    at = page.position(page.anchor)
+    for index in range(at + 1, min(len(page.texts), at + _LABEL_AFTER)):
+        text = page.texts[index]
+        if len(text) > _MAX_LABEL or (state := stock_phrase(text)) not in _NEGATIVE_STATES or _MEDIA_WORDS.search(text):
+            continue
+        if not is_off_product(page.text_nodes[index].getparent()):
+            return state, float(abs(index - at))  # type: ignore[return-value]
+    return None
+
+
 def _button(element: etree._Element | None) -> etree._Element | None:
     """The button or link a label sits in (the label's element or one of its two closest ancestors)."""
     for _ in range(3):
@@ -74,10 +100,11 @@ class BuyBox(NamedTuple):
     notify_me: bool
 
 
-def _looks_like_a_button(element: etree._Element | None) -> etree._Element | None:
-    if element is None or element.tag == "button" or element.get("role") == "button":
-        return element
-    return element if _BUTTON_CLASS.search(element.get("class") or "") else None
+def _button_like(element: etree._Element) -> bool:
+    if element.tag == "button" or element.get("role") == "button":
+        return True
+    classes = (element.get("class") or "").lower()
+    return any(word in classes for word in _BUTTON_CLASS_WORDS)
 
 
 def buy_box(page: Page, *, links: bool = True) -> BuyBox:
@@ -85,10 +112,13 @@ def buy_box(page: Page, *, links: bool = True) -> BuyBox:
     200 labels a page); without, only buttons and button-like links (a few), which is enough to see a disabled
     add-to-cart or a "notify me" offer contradicting the structured data."""
     start, stop = page.window
+    if not links and page.anchor is not None:  # the buy box sits close to the title
+        at = page.position(page.anchor)
+        start, stop = max(start, at - _BUY_BOX_BEFORE), min(stop, at + _BUY_BOX_AFTER)
     labels = [(page.texts[i], _button(page.text_nodes[i].getparent())) for i in range(start, stop)
               if len(page.texts[i]) <= 60]
     if not links:
-        labels = [(label, _looks_like_a_button(button)) for label, button in labels]
+        labels = [(label, button) for label, button in labels if button is not None and _button_like(button)]
     inputs = page.doc.tree.iter("input") if page.doc.tree is not None else ()  # iter(tag) runs in C: faster
     labels += [(clean_text(i.get("value") or ""), i) for i in inputs if (i.get("type") or "").lower() == "submit"]
     state, disabled, enabled, notify = None, False, False, False

@@ -13,7 +13,8 @@ from sightsearch.extract.document import Document, element_text
 # Scripts and styles are already stripped from the tree (see Document); option lists are not read as content.
 _VISIBLE_TEXT = "//body//text()[normalize-space()][not(parent::option or parent::textarea)]"
 # Class/id/itemprop keywords that mark where a template keeps a field.
-_KEYWORDS = {"price": ("price",), "stock": ("stock", "availab", "inventory", "dostupnost", "lager"),
+_KEYWORDS = {"price": ("price",),
+             "stock": ("stock", "availab", "inventory", "dostupnost", "lager", "soldout", "sold-out", "sold_out"),
              "brand": ("brand",)}
 _NO_KINDS: frozenset[str] = frozenset()
 _KIND_OF_WORD = {word: kind for kind, words in _KEYWORDS.items() for word in words}
@@ -31,6 +32,7 @@ OFF_PRODUCT = re.compile(
     re.IGNORECASE,
 )
 _PAGE_ROOTS = {"body", "html"}
+_TITLE_SUFFIX = re.compile(r"\s+[|–—-]\s+")  # "Blue Kettle - Shop": the site's name follows the separator
 
 
 class Page:
@@ -95,7 +97,8 @@ class Page:
     @cached_property
     def anchor(self) -> etree._Element | None:
         """The element naming the product, around which its price and stock sit: the ``<h1>`` that shares the most
-        words with the page ``<title>`` (a page may have promotional ``<h1>`` elements too), else the first one.
+        words with the page ``<title>`` (a page may have promotional ``<h1>`` elements too), else the first one;
+        without any ``<h1>``, the first visible text that is the title's name part (``Kettle`` of ``Kettle - Shop``).
         """
         title_words = _words(self.doc.title or "")
         best, best_overlap = None, -1
@@ -106,7 +109,16 @@ class Page:
             overlap = len(_words(text) & title_words)
             if overlap > best_overlap:
                 best, best_overlap = heading, overlap
-        return best
+        return best if best is not None else self._title_text_owner()
+
+    def _title_text_owner(self) -> etree._Element | None:
+        name = _TITLE_SUFFIX.split(self.doc.title or "")[0].strip().casefold()
+        if len(name) < 4:
+            return None
+        for node, text in zip(self.text_nodes, self.texts, strict=False):
+            if text.casefold() == name and not is_off_product(node.getparent()):
+                return node.getparent()
+        return None
 
     @cached_property
     def window(self) -> tuple[int, int]:

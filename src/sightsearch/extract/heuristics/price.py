@@ -1,9 +1,8 @@
 """The main product's visible prices: every priced element outside related-product lists, with its evidence.
 
 Struck-through prices (``<s>``, ``<del>``, "old"/"was" classes) are old prices, never the price. Prices split
-across elements (``<span>1.299</span><sup>,00</sup>``) are read as one. Wording around a price that makes it
-something else than what a buyer pays now (per unit, per month, without VAT, a deposit, a bid) is recorded as
-evidence for the scorer (``extract.scoring.price``).
+across elements (``<span>1.299</span><sup>,00</sup>``) are read as one. Each candidate keeps its element and text,
+so the scorer can read the wording around it (``extract.heuristics.price_wording``).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from lxml import etree
 from sightsearch.extract.currency import find_currency
 from sightsearch.extract.document import element_text
 from sightsearch.extract.heuristics.page import Page, in_repeated_card, is_off_product, marker
-from sightsearch.extract.heuristics.price_wording import price_wording
 from sightsearch.extract.price import parse_price
 
 _OLD_MARKER = re.compile(r"old|was|strike|crossed|before|previous|rrp|uvp|msrp|list-?price|compare|original|"
@@ -42,7 +40,7 @@ class PriceCandidate(NamedTuple):
     old: bool
     named: bool  # the element's id says "price": ids are unique, templates give one to the page's own price
     element: etree._Element | None = None
-    wording: str | None = None  # "per-unit", "instalment", "excl-vat", "deposit", "bid": not what a buyer pays now
+    text: str = ""  # the price as shown, for reading the wording around it (extract.heuristics.price_wording)
 
 
 def _is_old(element: etree._Element) -> bool:
@@ -89,8 +87,7 @@ def _candidate(page: Page, element: etree._Element, text: str | None = None) -> 
     if amount is None or amount <= 0:
         return None
     named = "price" in (element.get("id") or "").lower()
-    wording = price_wording(page, element, text)
-    return PriceCandidate(amount, currency, page.distance(element), _is_old(element), named, element, wording)
+    return PriceCandidate(amount, currency, page.distance(element), _is_old(element), named, element, text)
 
 
 def _element_candidates(page: Page, element: etree._Element) -> list[PriceCandidate | None]:

@@ -29,8 +29,8 @@ _WORDINGS: tuple[tuple[str, str], ...] = (
     ("bid", r"current bid|starting bid|opening bid|bids?\b|estimate|sch[äa]tzpreis|aktuelles gebot|gebot|"
             r"ench[èe]re|estimation|puja|oferta actual|offerta attuale|stima|licytacja"),
 )
-_WORDING = re.compile("(?<!\\w)(?:" + "|".join(f"(?P<{name.replace('-', '_')}>{pattern})" for name, pattern in _WORDINGS) + ")",
-                      re.IGNORECASE)
+_GROUPS = "|".join(f"(?P<{name.replace('-', '_')}>{pattern})" for name, pattern in _WORDINGS)
+_WORDING = re.compile(f"(?<!\\w)(?:{_GROUPS})", re.IGNORECASE)
 _MAX_CONTEXT = 120
 _SECTIONS = frozenset({"body", "html", "main", "article", "section", "form"})
 

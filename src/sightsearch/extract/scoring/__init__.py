@@ -34,8 +34,12 @@ def score_fields(doc: Document, page: Page | None, labels: dict[str, str], found
         price.winner.extras["old_price"] = old if plausible_old_price(old, price.winner.value) else None
     priced = price.emitted is not None
     availability = decide("availability", availability_candidates(page, labels, found, priced), key=stock_key)
-    brand = decide("brand", brand_candidates(doc, page, labels, found, title), key=lambda v: " ".join(v.casefold().split()))
+    brand = decide("brand", brand_candidates(doc, page, labels, found, title), key=_brand_key)
     return {"price": price, "availability": availability, "brand": brand}
+
+
+def _brand_key(value: str) -> str:
+    return " ".join(value.casefold().split())
 
 
 def apply_decisions(values: dict[str, Any], sources: dict[str, str], decisions: dict[str, Decision],

@@ -44,7 +44,17 @@ def site_names(doc: Document) -> set[str]:
     labels = [label for label in doc.host.lower().split(".") if label not in {"www", "shop", "store", "m"}]
     if len(labels) >= 2:
         names.add(labels[-3] if len(labels) >= 3 and len(labels[-2]) <= 3 else labels[-2])  # shop.co.uk -> shop
-    return {name.strip() for name in names if name.strip()}
+    return {key for key in map(site_key, names) if key}
+
+
+def site_key(name: str) -> str:
+    """A name compared without case, spaces or punctuation: "Shop Example", "shop-example", "ShopExample.com"."""
+    return re.sub(r"\W|_", "", name.casefold()).removesuffix("com")
+
+
+def _is_site(part: str, sites: set[str]) -> bool:
+    key = site_key(part)
+    return bool(key) and any(key == site or (len(site) >= 4 and key.startswith(site)) for site in sites)
 
 
 def clean_brand(value: str, sites: set[str], title: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -55,7 +65,7 @@ def clean_brand(value: str, sites: set[str], title: str | None) -> tuple[str | N
     if stripped != text:
         text, reasons = stripped, ["label text removed"]
     parts = _SUFFIX_SPLIT.split(text)
-    if len(parts) > 1 and any(part.casefold() in sites for part in parts[1:]):
+    if len(parts) > 1 and any(_is_site(part, sites) for part in parts[1:]):
         text, reasons = parts[0], [*reasons, "site-name suffix removed"]
     text = text.strip(" :-|,;")
     if not text or len(text) > 50 or len(text.split()) > 6 or "://" in text or _DATE.search(text):
@@ -71,7 +81,7 @@ def _scored(value: str, source: str, score: float, sites: set[str], title: str |
         return None
     candidate = Candidate("brand", brand, source, score, reasons)
     key = brand.casefold()
-    if key in _MARKETPLACES or (key in sites and key in _MARKETPLACES):
+    if key in _MARKETPLACES:
         return candidate.adjusted(-_PENALTY, "a marketplace's name")
     if key in _PLACEHOLDERS:
         return candidate.adjusted(-_PENALTY, "a placeholder")

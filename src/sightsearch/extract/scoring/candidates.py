@@ -5,7 +5,8 @@ value, the source, a score in 0..1 and the evidence that set the score. Candidat
 support each other: the best score of each family of sources (all structured data is one family, since templates
 fill it from one database; each visible rule is its own) combine as independent evidence, ``1 - prod(1 - s)``.
 The value with the highest combined score wins; its confidence is that score times ``1 - runner-up / 2``, so a
-contested field is less sure. Below the field's threshold nothing is emitted: a missing value is better than a wrong one.
+contested field is less sure. Below the field's threshold nothing is emitted: a missing value is better than a
+wrong one.
 
 The scores are hand-set (see each field's module); the thresholds were chosen on the development pages and are
 refitted per fold by ``bench/extraction.py`` for its leave-one-shop-out figure.

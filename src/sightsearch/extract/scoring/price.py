@@ -2,7 +2,9 @@
 
 Hand-set scores. A structured price starts from its source's prior (JSON-LD 0.90 ... OpenGraph 0.75, framework
 state 0.65) and gains 0.05 when the page shows it as a current price, or loses 0.5 when the page shows it struck
-through beside a lower price (the sale price is what a buyer pays now). A visible price scores 0.20-0.65 by its
+through beside a lower price (the sale price is what a buyer pays now); an aggregate offer's ``lowPrice``, or the
+first of offers that disagree on the price, loses 0.35 (a variant's price, not necessarily the default one the
+page shows). A visible price scores 0.20-0.65 by its
 closeness to the title (an id naming it "price" and repeats count as closeness), and loses 0.3 when its wording
 makes it a unit price, an instalment, a price without VAT, a deposit or a bid.
 """
@@ -14,12 +16,13 @@ from typing import Any
 
 from sightsearch.extract.heuristics.page import Page
 from sightsearch.extract.heuristics.price import PriceCandidate, price_candidates
+from sightsearch.extract.heuristics.price_wording import price_wording
 from sightsearch.extract.scoring.candidates import Candidate, prior
-from sightsearch.vocabulary import ZERO_DECIMAL_CURRENCIES
+from sightsearch.vocabulary import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES
 
 _BESIDE = 6  # visible texts between a struck-through price and the sale price printed next to it
 _OLD_NEAR = 40  # visible texts within which a struck-through price is the winner's old price
-_SHOWN_BONUS, _STRUCK_PENALTY, _WORDING_PENALTY = 0.05, 0.5, 0.3
+_SHOWN_BONUS, _STRUCK_PENALTY, _WORDING_PENALTY, _RANGE_PENALTY = 0.05, 0.5, 0.3, 0.35
 _THOUSAND = Decimal(1000)
 
 
@@ -31,7 +34,7 @@ def _as_thousands(amount: Decimal, currency: str | None, shown: set[Decimal]) ->
     """True when a structured ``2.449`` is two thousand four hundred and forty-nine: the currency has no minor
     units, or the page shows the amount a thousand times larger and never the amount itself."""
     exponent = amount.as_tuple().exponent
-    if not isinstance(exponent, int) or exponent != -3 or amount >= _THOUSAND:
+    if not isinstance(exponent, int) or exponent != -3 or amount >= _THOUSAND or currency in THREE_DECIMAL_CURRENCIES:
         return False
     return currency in ZERO_DECIMAL_CURRENCIES or (amount * _THOUSAND in shown and amount not in shown)
 
@@ -59,6 +62,8 @@ def structured_candidates(found: list[tuple[str, dict[str, Any]]], visible: list
         elif _as_thousands(amount, fields.get("currency"), shown):
             amount = (amount * _THOUSAND).quantize(Decimal(1))
             candidate = Candidate("price", amount, source, candidate.score, ("dot groups thousands",), extras)
+        if fields.get("price_is_one_of_many"):
+            candidate = candidate.adjusted(-_RANGE_PENALTY, "one of several offer prices")
         candidates.append(_visible_evidence(candidate, visible))
     return candidates
 
@@ -78,7 +83,7 @@ def _rank(candidate: PriceCandidate, current: list[PriceCandidate]) -> float:
     return candidate.distance * (0.3 if candidate.named else 1.0) / (1 + 0.5 * (repeats - 1))
 
 
-def visible_candidates(page: Page, visible: list[PriceCandidate]) -> list[Candidate]:
+def visible_candidates(page: Page, visible: list[PriceCandidate], structured: bool = False) -> list[Candidate]:
     """One candidate per distinct current amount shown on the page, at its best-placed occurrence."""
     current = [c for c in visible if not c.old]
     if page.anchor is None:
@@ -89,14 +94,18 @@ def visible_candidates(page: Page, visible: list[PriceCandidate]) -> list[Candid
         rank = _rank(shown, current)
         if shown.amount not in best or rank < best[shown.amount][0]:
             best[shown.amount] = (rank, shown)
+    contested = len(best) > 1 or not structured
     candidates = []
     for rank, shown in best.values():
         closeness = 1 / (1 + rank / 30)
         reasons = [f"{shown.distance:.0f} texts from the title"] + (["id names it price"] if shown.named else [])
         candidate = Candidate("price", shown.amount, "heuristic:price", 0.2 + 0.45 * closeness, tuple(reasons),
                               extras={"currency": shown.currency, "shown": shown})
-        if shown.wording:
-            candidate = candidate.adjusted(-_WORDING_PENALTY, f"{shown.wording} wording")
+        # The wording is read only when it can matter: several amounts shown, or no structured price to agree
+        # with (a regex over the price's surroundings costs ~0.1 ms per candidate).
+        wording = price_wording(page, shown.element, shown.text) if contested and shown.element is not None else None
+        if wording:
+            candidate = candidate.adjusted(-_WORDING_PENALTY, f"{wording} wording")
         candidates.append(candidate)
     return candidates
 
@@ -111,7 +120,7 @@ def price_candidates_of(page: Page | None, found: list[tuple[str, dict[str, Any]
     """Every price candidate of the page: structured sources first, then the visible prices."""
     candidates = structured_candidates(found, visible)
     if page is not None:
-        candidates += visible_candidates(page, visible)
+        candidates += visible_candidates(page, visible, structured=bool(candidates))
     return candidates
 
 
