@@ -772,6 +772,13 @@ export interface components {
             brand: string | null;
             /** Category */
             category: string | null;
+            /**
+             * Confidence
+             * @description Extraction confidence (0..1) of the scored fields (price, availability, brand).
+             */
+            confidence?: {
+                [key: string]: number;
+            };
             /** Currency */
             currency: string | null;
             /** Description */
@@ -821,6 +828,13 @@ export interface components {
             site: string;
             /** Sku */
             sku: string | null;
+            /**
+             * Sources
+             * @description Where each field's value came from (jsonld, microdata, spec, heuristic:..., state:...); a value guessed rather than read from the page has a source starting with 'inferred:' (e.g. stock assumed from a price).
+             */
+            sources?: {
+                [key: string]: string;
+            };
             /** Title */
             title: string;
             /**
