@@ -57,8 +57,9 @@ class ProxyHandler(_Quiet):
 
 
 @contextmanager
-def serve(handler: type[BaseHTTPRequestHandler], **attributes: object) -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def serve(handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1",
+          **attributes: object) -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
     for name, value in attributes.items():
         setattr(server, name, value)
@@ -72,8 +73,8 @@ def serve(handler: type[BaseHTTPRequestHandler], **attributes: object) -> Iterat
 
 
 @contextmanager
-def origin() -> Iterator[ThreadingHTTPServer]:
-    with serve(OriginHandler, hits=Counter()) as server:
+def origin(host: str = "127.0.0.1") -> Iterator[ThreadingHTTPServer]:
+    with serve(OriginHandler, host, hits=Counter()) as server:
         yield server
 
 

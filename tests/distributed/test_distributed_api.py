@@ -57,3 +57,39 @@ def test_the_api_submitter_runs_on_the_workers(fleet: Fleet, redis_url: str, tmp
 
         summary = run_distributed([base + "/"], settings, 200, timeout=150)  # an operator's CLI run: not guarded
     assert summary.status == "finished" and summary.counts["loaded"] > 0
+
+
+def test_a_guarded_runs_robots_txt_cannot_redirect_inside(fleet: Fleet, redis_url: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """robots.txt of an API-submitted run goes through the guard on the workers too: a robots.txt that redirects
+    to an address outside the allow list (127.0.0.2 here, an internal service) is never requested."""
+    from tests.distributed.local_site import logging_site
+    from tests.distributed.proxy_servers import origin
+
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    env = worker_env(redis_url, store, tmp_path, SSRF_ALLOW='["127.0.0.1"]')
+    fleet.start_many(["w1"], env)
+    settings = client_settings(monkeypatch, env)
+    engine = create_db_engine(store)
+    upgrade_schema(engine)
+    submitter = make_submitter(settings, engine)
+    with origin("127.0.0.2") as internal, logging_site() as site:
+        internal_port = internal.server_address[1]
+        site.page("/robots.txt", "", status=302, headers={"Location": f"http://127.0.0.2:{internal_port}/robots.txt"})
+        site.page("/", "<html><h1>Shop</h1></html>")
+
+        async def submit_and_wait() -> str:
+            run_id = await submit_run(submitter, [site.url("/")], 20)
+            await asyncio.to_thread(wait_for, lambda: _ended(engine, run_id), 120, "the guarded run to end")
+            await submitter.close()
+            return run_id
+
+        asyncio.run(submit_and_wait())
+        assert sum(internal.hits.values()) == 0  # type: ignore[attr-defined]
+        assert site.count("/robots.txt") >= 1 and site.count("/") == 1  # robots.txt tried, refused: crawl went on
+
+
+def _ended(engine: object, run_id: str) -> bool:
+    with session_scope(engine) as session:  # type: ignore[arg-type]
+        run = session.get(CrawlRun, run_id)
+        return run is not None and run.status != "running"
