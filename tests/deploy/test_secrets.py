@@ -25,7 +25,7 @@ def example_value(name: str) -> str:
 def test_development_is_the_default_and_needs_no_secret() -> None:
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.environment == "development"
-    Settings(_env_file=None, broker_url="redis://127.0.0.1:6379/0", flower_user="ops", flower_password="change-me")  # type: ignore[call-arg]
+    Settings(_env_file=None, broker_url="redis://127.0.0.1:6379/0", flower_user="ops", flower_password="change-me-in-production")  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize("name", ["POSTGRES_PASSWORD", "REDIS_PASSWORD", "FLOWER_PASSWORD"])
@@ -51,7 +51,7 @@ def test_the_example_env_file_ships_only_placeholders_that_production_refuses(na
 def test_production_names_the_unsafe_secret(values: dict[str, str], culprit: str) -> None:
     with pytest.raises(ValidationError) as caught:
         production(**values)
-    assert culprit in str(caught.value)
+    assert culprit in str(caught.value).lower()
 
 
 def test_production_accepts_real_secrets_and_hides_them() -> None:
