@@ -53,9 +53,16 @@ def analyse_page(page: FetchedPage, request: CrawlRequest, run_id: str, spec: Si
         _extract(page, request, run_id, spec, keep_inferred, analysis, doc)
     except Exception as err:  # noqa: BLE001 - reported as the page's dead letter
         log.exception("analysing %s failed", page.url)
-        analysis.counts["handler_errors"] += 1
-        analysis.dead_letters.append(("extract", f"{type(err).__name__}: {err}", {"url": page.url}))
+        failed = failed_analysis(page, err)
+        failed.links = analysis.links  # links found before the failure are still followed
+        return failed
     return analysis
+
+
+def failed_analysis(page: FetchedPage, err: BaseException) -> PageAnalysis:
+    """The analysis of a page whose parsing or extraction broke: no links, no record, a dead letter saying why."""
+    return PageAnalysis(dead_letters=[("extract", f"{type(err).__name__}: {err}", {"url": page.url})],
+                        counts=Counter(handler_errors=1))
 
 
 def _links(page: FetchedPage, request: CrawlRequest, selectors: LinkSelectors,
@@ -105,3 +112,11 @@ def parse_pool(processes: int) -> Executor | None:
         _pool = ProcessPoolExecutor(max_workers=wanted, mp_context=multiprocessing.get_context("forkserver"))
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
+
+
+def reset_parse_pool() -> None:
+    """Forget a broken pool (a worker process died, e.g. killed for memory): the next page gets a fresh one."""
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None

@@ -14,12 +14,13 @@ import logging
 import time
 from collections import Counter
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 from sightsearch.config import Settings
 from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
-from sightsearch.crawl.analysis import analyse_page
+from sightsearch.crawl.analysis import PageAnalysis, analyse_page, failed_analysis, parse_pool, reset_parse_pool
 from sightsearch.crawl.links import LinkSelectors
 from sightsearch.crawl.politeness import Politeness
 from sightsearch.crawl.robots import RobotsPolicy
@@ -141,11 +142,19 @@ class PageHandler:
             run_id=self.run_id, url=page.url, site=site_of(page.url), status=page.status, bytes=len(page.body),
             latency_ms=page.elapsed * 1000, kind=request.kind,
         ))
-        arguments = (page, request, self.run_id, self.spec, self.selectors, self.settings.keep_inferred)
-        if self.executor is None:
-            analysis = analyse_page(*arguments)
-        else:
-            analysis = await asyncio.get_running_loop().run_in_executor(self.executor, analyse_page, *arguments)
+        analysis = await self._analyse(page, request)
         analysis.counts.update(pages_fetched=1, bytes=len(page.body), **{f"status_{page.status}": 1})
         return PageOutcome(request, "fetched", page=page, links=analysis.links, record=analysis.record,
                            dead_letters=analysis.dead_letters, counts=analysis.counts)
+
+    async def _analyse(self, request_page: FetchedPage, request: CrawlRequest) -> PageAnalysis:
+        arguments = (request_page, request, self.run_id, self.spec, self.selectors, self.settings.keep_inferred)
+        if self.executor is None:
+            return analyse_page(*arguments)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, analyse_page, *arguments)
+        except BrokenProcessPool as err:  # the page killed its parser process: lose the page, not the crawl
+            log.error("the parser process died on %s; starting a new one", request_page.url)
+            reset_parse_pool()
+            self.executor = parse_pool(self.settings.parse_processes)
+            return failed_analysis(request_page, err)

@@ -1,0 +1,43 @@
+"""Pages parsed in the process pool: the same outcome as inline, and a parser process that dies (killed for memory,
+say) costs its page, not the crawl."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from crawl_site import LocalSite
+from sightsearch.config import Settings
+from sightsearch.crawl import CrawlRequest, HttpFetcher
+from sightsearch.crawl.analysis import analyse_page, parse_pool
+from sightsearch.crawl.links import LinkSelectors
+from sightsearch.crawl.page import PageHandler
+from sightsearch.crawl.politeness import LocalPoliteness
+from sightsearch.events.bus import MemoryBus
+
+PRODUCT = ("<html><head><title>Tea kettle</title></head><body><h1>Tea kettle</h1><p class='price'>$24.90</p>"
+           "<a href='/p/2'>next</a><button>Add to cart</button></body></html>")
+
+
+async def test_the_pool_gives_what_inline_parsing_gives_and_survives_a_dead_parser(site: LocalSite,
+                                                                                    settings: Settings) -> None:
+    site.page("/p/1", PRODUCT)
+    pool = parse_pool(1)
+    assert pool is not None
+    async with HttpFetcher(settings) as fetcher:
+        handler = PageHandler(settings, "run-1", fetcher, LocalPoliteness(settings), MemoryBus(), executor=pool)
+        pooled = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
+        assert pooled.page is not None
+        inline = analyse_page(pooled.page, pooled.request, "run-1", None, LinkSelectors(), True)
+        assert [link.url for link in pooled.links] == [link.url for link in inline.links] == [site.url("/p/2")]
+        assert pooled.record is not None and inline.record is not None
+        assert (pooled.record.title, pooled.record.price) == (inline.record.title, inline.record.price)
+
+        for pid in list(pool._processes):  # noqa: SLF001 - the OOM killer's view of the pool
+            os.kill(pid, signal.SIGKILL)
+        broken = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
+        assert broken.status == "fetched" and broken.record is None and broken.counts["handler_errors"] == 1
+        assert broken.dead_letters[0][0] == "extract" and "BrokenProcessPool" in broken.dead_letters[0][1]
+
+        again = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
+        assert again.record is not None and again.record.title == "Tea kettle"  # a fresh parser took over
