@@ -45,7 +45,21 @@ def main() -> None:
     seconds = time.perf_counter() - STARTED
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"pages": summary.counts["pages_fetched"], "seconds": seconds,
-                      "tenths": tenths(stamps, crawl_started), "peak_rss_mb": round(peak_mb, 1)}))
+                      "tenths": tenths(stamps, crawl_started), "peak_rss_mb": round(peak_mb, 1),
+                      "parser_peak_rss_mb": parser_peak_mb()}))
+
+
+def parser_peak_mb() -> float:
+    """Peak RSS of the page-parsing processes (children of the pool's fork server, so not in RUSAGE_CHILDREN)."""
+    from sightsearch.crawl import analysis
+
+    pool = analysis._pool  # noqa: SLF001 - the benchmark reads the pool it measures
+    peaks = []
+    for pid in list(getattr(pool, "_processes", {}) or {}):
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return round(max(peaks, default=0.0), 1)
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def scale(products: int, concurrency: int, small_rate: float) -> None:
                                   str(concurrency)], env=_sightsearch_env(folder, concurrency))
     rate = out["pages"] / seconds
     print(f"scale: {products} products, {out['pages']} pages in {seconds:.1f} s = {rate:.1f} pages/s, "
-          f"peak RSS {out['peak_rss_mb']:.0f} MB")
+          f"peak RSS {out['peak_rss_mb']:.0f} MB (+ {out.get('parser_peak_rss_mb', 0):.0f} MB in the parser process)")
     print("scale: pages/s per tenth of the crawl: " + " ".join(f"{r:.0f}" for r in out["tenths"]))
     print(f"scale: ratio pages/s at {products} vs the small shop: {rate / small_rate:.2f}")
 
