@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
 from sightsearch.cli import app, console
+
+T = TypeVar("T")
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 REFUSED_EXIT = 2
@@ -38,30 +41,34 @@ def _print_rows(columns: list[str], rows: list[list[Any]], truncated: bool) -> N
     console.print(table)
 
 
-def _refuse(reason: str) -> None:
+def _refuse(reason: str) -> NoReturn:
     typer.echo(f"refused: {reason}", err=True)
     raise typer.Exit(REFUSED_EXIT)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
+
+
+def _answer(call: Callable[[], T]) -> T:
+    """The answer of ``call``; a refusal exits with status 2 and the reason, a database error with status 1."""
+    from sightsearch.agent import QueryFailed, QueryRefused
+
+    try:
+        return call()
+    except QueryRefused as err:
+        _refuse(err.reason)
+    except QueryFailed as err:
+        _fail(str(err))
 
 
 @app.command()
 def sql(query: Annotated[str, typer.Argument(help="One SELECT over the product tables.")], as_json: AsJson = False) -> None:
     """Run one read-only query through the guard. A refused query prints the reason and exits with status 2."""
-    from sightsearch.agent import QueryFailed, QueryRefused
-
     service = _service()
     try:
-        answer = service.run_sql(query)
-    except QueryRefused as err:
-        _refuse(err.reason)
-        return
-    except QueryFailed as err:
-        _fail(str(err))
-        return
+        answer = _answer(lambda: service.run_sql(query))
     finally:
         service.close()
     if as_json:
@@ -80,8 +87,6 @@ def ask(
 ) -> None:
     """Ask in plain language: question -> SQL -> guard -> rows -> a short answer (offline parser unless
     SIGHTSEARCH_LLM_MODEL names a model)."""
-    from sightsearch.agent import QueryFailed, QueryRefused
-
     service = _service()
     try:
         if eval_file is not None:
@@ -89,14 +94,7 @@ def ask(
             return
         if not question:
             raise typer.BadParameter("give a question, or --eval FILE")
-        try:
-            answer = service.ask(question)
-        except QueryRefused as err:
-            _refuse(err.reason)
-            return
-        except QueryFailed as err:
-            _fail(str(err))
-            return
+        answer = _answer(lambda: service.ask(question))
     finally:
         service.close()
     if as_json:
