@@ -60,6 +60,14 @@ async def compare(urls: list[str], in_flight: int) -> dict[str, tuple[float, flo
         (await impit_client.get(url)).content
 
     results["impit"] = await measure(impit_fetch, urls, in_flight)
+    import aiohttp
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=in_flight)) as session:
+        async def aiohttp_fetch(url: str) -> None:
+            async with session.get(url) as response:
+                b"".join([chunk async for chunk in response.content.iter_any()])
+
+        results["aiohttp (stream)"] = await measure(aiohttp_fetch, urls, in_flight)
     return results
 
 

@@ -17,10 +17,10 @@ from sqlalchemy import Engine
 
 from sightsearch.config import Settings
 from sightsearch.crawl import Crawler, CrawlStats, MemoryFrontier, RobotsPolicy, robots_text_fetcher
-from sightsearch.crawl.analysis import parse_pool
 from sightsearch.crawl.fetchers import build_fetcher
 from sightsearch.crawl.guard import UrlGuard
 from sightsearch.crawl.page import PageHandler, PageOutcome
+from sightsearch.crawl.parsing import page_parser
 from sightsearch.crawl.politeness import LocalPoliteness
 from sightsearch.errors import StageFailed
 from sightsearch.etl.pipeline import EtlPipeline, database_unavailable
@@ -95,7 +95,7 @@ class EmbeddedRun:
             robots = RobotsPolicy(robots_text_fetcher(fetcher), self.settings.user_agent) \
                 if self.settings.respect_robots else None
             handler = PageHandler(self.settings, self.run_id, fetcher, LocalPoliteness(self.settings), self.bus,
-                                  robots=robots, spec=self.spec, executor=parse_pool(self.settings.parse_processes))
+                                  robots=robots, spec=self.spec, parser=page_parser(self.settings.parse_processes))
             crawler = Crawler(handler, MemoryFrontier(), concurrency=self.settings.concurrency)
             await crawler.run(seeds, self._on_outcome, max_pages=self.max_pages, on_progress=self._progress)
             await self._flush_batch()

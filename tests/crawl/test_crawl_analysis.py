@@ -3,15 +3,18 @@ say) costs its page, not the crawl."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 
 from crawl_site import LocalSite
+from parser_poison import analyse_or_die
 from sightsearch.config import Settings
 from sightsearch.crawl import CrawlRequest, HttpFetcher
-from sightsearch.crawl.analysis import analyse_page, parse_pool
+from sightsearch.crawl.analysis import analyse_page
 from sightsearch.crawl.links import LinkSelectors
 from sightsearch.crawl.page import PageHandler
+from sightsearch.crawl.parsing import BatchedPoolParser, parse_pool
 from sightsearch.crawl.politeness import LocalPoliteness
 from sightsearch.events.bus import MemoryBus
 
@@ -22,10 +25,9 @@ PRODUCT = ("<html><head><title>Tea kettle</title></head><body><h1>Tea kettle</h1
 async def test_the_pool_gives_what_inline_parsing_gives_and_survives_a_dead_parser(site: LocalSite,
                                                                                     settings: Settings) -> None:
     site.page("/p/1", PRODUCT)
-    pool = parse_pool(1)
-    assert pool is not None
+    parser = BatchedPoolParser(1)
     async with HttpFetcher(settings) as fetcher:
-        handler = PageHandler(settings, "run-1", fetcher, LocalPoliteness(settings), MemoryBus(), executor=pool)
+        handler = PageHandler(settings, "run-1", fetcher, LocalPoliteness(settings), MemoryBus(), parser=parser)
         pooled = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
         assert pooled.page is not None
         inline = analyse_page(pooled.page, pooled.request, "run-1", None, LinkSelectors(), True)
@@ -33,11 +35,25 @@ async def test_the_pool_gives_what_inline_parsing_gives_and_survives_a_dead_pars
         assert pooled.record is not None and inline.record is not None
         assert (pooled.record.title, pooled.record.price) == (inline.record.title, inline.record.price)
 
+        pool = parse_pool(1)
+        assert pool is not None
         for pid in list(pool._processes):  # noqa: SLF001 - the OOM killer's view of the pool
             os.kill(pid, signal.SIGKILL)
-        broken = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
-        assert broken.status == "fetched" and broken.record is None and broken.counts["handler_errors"] == 1
-        assert broken.dead_letters[0][0] == "extract" and "BrokenProcessPool" in broken.dead_letters[0][1]
-
+        # The killing was not the page's doing: it is parsed again by a fresh parser, nothing is lost.
         again = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
-        assert again.record is not None and again.record.title == "Tea kettle"  # a fresh parser took over
+        assert again.record is not None and again.record.title == "Tea kettle"
+        assert again.counts["handler_errors"] == 0 and parse_pool(1) is not pool
+
+
+async def test_a_page_that_kills_its_parser_costs_only_itself(site: LocalSite, settings: Settings) -> None:
+    for path in ("/p/1", "/p/poison", "/p/3"):
+        site.page(path, PRODUCT)
+    parser = BatchedPoolParser(1, analyse=analyse_or_die)
+    async with HttpFetcher(settings) as fetcher:
+        handler = PageHandler(settings, "run-1", fetcher, LocalPoliteness(settings), MemoryBus(), parser=parser)
+        outcomes = await asyncio.gather(*(handler.handle(CrawlRequest(url=site.url(path), kind="product"))
+                                          for path in ("/p/1", "/p/poison", "/p/3")))
+    good, poison, other = outcomes
+    assert good.record is not None and other.record is not None  # they shared a batch with the poison page
+    assert poison.record is None and poison.counts["handler_errors"] == 1
+    assert poison.dead_letters[0][0] == "extract" and "BrokenProcessPool" in poison.dead_letters[0][1]

@@ -37,14 +37,14 @@ def endless_chunks(handler: BaseHTTPRequestHandler, pause: float = 0.0) -> None:
 async def test_client_is_lazy_reused_and_closed(site: LocalSite, settings: Settings) -> None:
     site.page("/a", "<p>a</p>")
     fetcher = HttpFetcher(settings)
-    assert fetcher._client is None  # nothing opened at construction
+    assert fetcher._session is None  # nothing opened at construction
     first = await fetcher.fetch(CrawlRequest(url=site.url("/a")))
-    client = fetcher._client
+    session = fetcher._session
     await fetcher.fetch(CrawlRequest(url=site.url("/a")))
-    assert client is not None and fetcher._client is client
+    assert session is not None and fetcher._session is session
     await fetcher.aclose()
     await fetcher.aclose()
-    assert fetcher._client is None
+    assert fetcher._session is None
     assert first.status == 200 and first.text == "<p>a</p>" and first.encoding == "utf-8" and first.elapsed > 0
 
 

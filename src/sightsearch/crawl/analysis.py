@@ -1,18 +1,14 @@
 """The CPU part of a page, run apart from the event loop: parse once, discover links, extract the record.
 
-``analyse_page`` is a plain function of picklable values, so the embedded mode runs it in a process pool (the
-second core parses while the first one fetches and loads) and a Celery worker, already one process per slot, runs
+``analyse_page`` is a plain function of picklable values, so the embedded mode runs it in parser processes
+(``crawl.parsing``: the second core parses while the first one fetches and loads) and a Celery worker, already one process per slot, runs
 it inline. The result is the same either way.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import multiprocessing
-import os
 from collections import Counter
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,28 +91,3 @@ def _extract(page: FetchedPage, request: CrawlRequest, run_id: str, spec: SiteSp
     elif request.kind == "product":
         analysis.dead_letters.append(("extract", "no product data found on a product page", {"url": page.url}))
         analysis.counts["rejected_extract"] += 1
-
-
-_pool: ProcessPoolExecutor | None = None
-
-
-def parse_pool(processes: int) -> Executor | None:
-    """The process-wide pool that parses pages (shared by every run of this process), or None to parse in the
-    event loop's thread: ``processes`` 0 means one per core beyond the first (none on a one-core machine)."""
-    global _pool
-    wanted = processes if processes > 0 else (os.cpu_count() or 1) - 1
-    if wanted <= 0:
-        return None
-    if _pool is None:
-        # forkserver: children never inherit the parent's threads (event loop, database pool, Kafka sender).
-        _pool = ProcessPoolExecutor(max_workers=wanted, mp_context=multiprocessing.get_context("forkserver"))
-        atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
-    return _pool
-
-
-def reset_parse_pool() -> None:
-    """Forget a broken pool (a worker process died, e.g. killed for memory): the next page gets a fresh one."""
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None

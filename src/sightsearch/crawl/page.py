@@ -13,15 +13,14 @@ import dataclasses
 import logging
 import time
 from collections import Counter
-from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 from sightsearch.config import Settings
 from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
-from sightsearch.crawl.analysis import PageAnalysis, analyse_page, failed_analysis, parse_pool, reset_parse_pool
+from sightsearch.crawl.analysis import PageAnalysis
 from sightsearch.crawl.links import LinkSelectors
+from sightsearch.crawl.parsing import PageParser, parse_inline
 from sightsearch.crawl.politeness import Politeness
 from sightsearch.crawl.robots import RobotsPolicy
 from sightsearch.crawl.throttle import backoff_delay
@@ -89,8 +88,8 @@ class PageHandler:
     bus: EventBus
     robots: RobotsPolicy | None = None
     spec: SiteSpec | None = None
-    executor: Executor | None = None
-    """Where pages are parsed (``crawl.analysis.parse_pool``); None parses in the event loop's thread."""
+    parser: PageParser = parse_inline
+    """Where pages are parsed (``crawl.parsing.page_parser``: a pool of parser processes, or inline)."""
 
     def __post_init__(self) -> None:
         self.selectors = link_selectors(self.spec)
@@ -147,14 +146,5 @@ class PageHandler:
         return PageOutcome(request, "fetched", page=page, links=analysis.links, record=analysis.record,
                            dead_letters=analysis.dead_letters, counts=analysis.counts)
 
-    async def _analyse(self, request_page: FetchedPage, request: CrawlRequest) -> PageAnalysis:
-        arguments = (request_page, request, self.run_id, self.spec, self.selectors, self.settings.keep_inferred)
-        if self.executor is None:
-            return analyse_page(*arguments)
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self.executor, analyse_page, *arguments)
-        except BrokenProcessPool as err:  # the page killed its parser process: lose the page, not the crawl
-            log.error("the parser process died on %s; starting a new one", request_page.url)
-            reset_parse_pool()
-            self.executor = parse_pool(self.settings.parse_processes)
-            return failed_analysis(request_page, err)
+    async def _analyse(self, page: FetchedPage, request: CrawlRequest) -> PageAnalysis:
+        return await self.parser(page, request, self.run_id, self.spec, self.selectors, self.settings.keep_inferred)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import httpx
 from typing_extensions import override
 
 from sightsearch.config import Settings
@@ -44,7 +43,7 @@ class ProxiedFetcher(Fetcher):
         return cls(settings, pool)
 
     def _http_fetcher(self, proxy: Proxy) -> Fetcher:
-        return HttpFetcher(self._settings, transport=httpx.AsyncHTTPTransport(proxy=proxy.url))
+        return HttpFetcher(self._settings, proxy=proxy.url)
 
     @override
     async def fetch(self, request: CrawlRequest) -> FetchedPage:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp.abc
 import httpcore
 import httpx
 
@@ -185,9 +186,35 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         await self.inner.sleep(seconds)
 
 
+class PinnedResolver(aiohttp.abc.AbstractResolver):
+    """The page fetcher's (aiohttp) counterpart of ``PinnedBackend``: the connector connects only to the addresses
+    this resolver returns, and it returns them only after checking every one. IP literals never reach a resolver;
+    the URL check before each request covers them."""
+
+    def __init__(self, allow: Iterable[str] = (), resolve: Resolver = resolve_host) -> None:
+        self.names, self.networks = parse_allow_list(allow)
+        self.resolve_name = resolve
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[aiohttp.abc.ResolveResult]:
+        url = f"//{host}:{port}"
+        try:
+            addresses = await asyncio.to_thread(_resolve, url, host, self.resolve_name)
+            if host.lower().rstrip(".") not in self.names:
+                refuse_private(url, host, addresses, self.networks)
+        except UnsafeUrlError as err:
+            raise PermanentFetchError(f"refused by the SSRF guard: {err}") from None
+        return [{"hostname": host, "host": str(address), "port": port, "proto": 0, "flags": socket.AI_NUMERICHOST,
+                 "family": socket.AF_INET6 if address.version == 6 else socket.AF_INET} for address in addresses]
+
+    async def close(self) -> None:
+        """Nothing to release: lookups run in the default thread pool."""
+
+
 class SsrfGuard:
     """The SSRF guard of a client-submitted run: ``await guard(url)`` before every request (redirect hops,
-    robots.txt and images included), and ``guard.transport()`` for connections pinned to checked addresses."""
+    robots.txt and images included), and ``guard.resolver()`` (aiohttp, pages) or ``guard.transport()`` (httpx,
+    images) for connections pinned to checked addresses."""
 
     def __init__(self, allow: Iterable[str] = ()) -> None:
         self.allow = tuple(allow)
@@ -198,11 +225,15 @@ class SsrfGuard:
         except UnsafeUrlError as err:
             raise PermanentFetchError(f"refused by the SSRF guard: {err}") from None
 
+    def resolver(self) -> PinnedResolver:
+        """An aiohttp resolver that refuses private addresses when connections are made (the page fetcher's)."""
+        return PinnedResolver(self.allow)
+
     def transport(self, **options: Any) -> httpx.AsyncHTTPTransport:
         """An httpx transport whose every connection goes through ``PinnedBackend``."""
         transport = httpx.AsyncHTTPTransport(**options)
         # httpx builds its connection pool without a way to pass a network backend; the pool reads this attribute
-        # for every new connection (tests/api/test_ssrf_rebinding.py fails if that ever changes).
+        # for every new connection (an image test in tests/security would fail if that ever changes).
         transport._pool._network_backend = PinnedBackend(self.allow)  # noqa: SLF001
         return transport
 
