@@ -115,10 +115,17 @@ async def test_oversized_robots_is_read_up_to_500_kib(site: LocalSite, settings:
     body = early + filler * (MAX_ROBOTS_BYTES // len(filler)) + late + filler * 10
     assert len(body.encode()) > max(settings.max_page_bytes, MAX_ROBOTS_BYTES)
     site.page("/robots.txt", body, content_type="text/plain")
-    async with HttpFetcher(settings) as fetcher:
+    checked: list[str] = []
+
+    async def guard(url: str) -> None:  # a client-submitted run's URL guard, recording what it was asked
+        checked.append(url)
+
+    async with HttpFetcher(settings, url_guard=guard) as fetcher:
         robots = RobotsPolicy(robots_text_fetcher(fetcher), "SightSearchBot")
         assert not await robots.allowed(site.url("/private/x"))
         assert await robots.allowed(site.url("/late/x")) and await robots.allowed(site.url("/a"))
+    # One request, through the run's fetcher and its guard: no second, unguarded request for the head.
+    assert checked == [site.url("/robots.txt")] and [hit for hit, _ in site.hits] == ["/robots.txt"]
 
 
 def test_robots_head_cuts_at_a_whole_line() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import aiohttp
 import pytest
 
 from sightsearch.config import Settings
@@ -41,10 +41,10 @@ async def test_client_is_created_lazily_and_closed() -> None:
 
 async def test_given_client_is_used_and_left_open(image_server: ImageServer) -> None:
     image_server.routes["/p.png"] = Route(body=encode(photo(2, (64, 48)), "PNG"), content_type="image/png")
-    async with httpx.AsyncClient() as client:
+    async with aiohttp.ClientSession() as client:
         async with ImageDownloader(settings(), client=client) as downloader:
             info = await downloader.download(image_server.url("/p.png"))
-        assert not client.is_closed
+        assert not client.closed
     assert (info.format, info.width) == ("PNG", 64)
 
 

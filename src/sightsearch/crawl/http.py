@@ -15,6 +15,7 @@ from sightsearch.config import Settings
 from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
 from sightsearch.crawl.decode import decode_body, is_text_type
 from sightsearch.crawl.guard import UrlGuard
+from sightsearch.crawl.robots import MAX_ROBOTS_BYTES
 from sightsearch.crawl.urls import canonicalize_url, is_http_url
 from sightsearch.errors import PermanentFetchError, TransientFetchError
 
@@ -53,6 +54,23 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def client_session(settings: Settings, limit: int, *, url_guard: UrlGuard | None = None,
+                   headers: dict[str, str] | None = None) -> aiohttp.ClientSession:
+    """The aiohttp session of a fetcher or an image downloader: ``limit`` connections, the settings' user agent and
+    timeouts, no proxy from the environment, and with ``url_guard`` its resolver (``crawl.ssrf.PinnedResolver``),
+    so a connection only ever goes to an address the guard checked."""
+    make_resolver = getattr(url_guard, "resolver", None)
+    connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit, ttl_dns_cache=60,
+                                     resolver=make_resolver() if make_resolver else None)
+    return aiohttp.ClientSession(
+        connector=connector, headers={"User-Agent": settings.user_agent, **(headers or {})},
+        cookie_jar=aiohttp.CookieJar(unsafe=True),  # shops on IP addresses keep their session cookies
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=settings.request_timeout,
+                                      sock_read=settings.request_timeout),
+        auto_decompress=True, trust_env=False,
+    )
+
+
 class HttpFetcher(Fetcher):
     """Fetches pages over HTTP/1.1 with aiohttp (its C parser costs a seventh of httpx's CPU per request, see
     bench/http_clients.py). The session is created on the first fetch and closed by ``aclose``.
@@ -69,17 +87,7 @@ class HttpFetcher(Fetcher):
 
     def _get_session(self) -> aiohttp.ClientSession:
         if self._session is None:
-            limit = self._settings.concurrency
-            make_resolver = getattr(self._url_guard, "resolver", None)
-            connector = aiohttp.TCPConnector(limit=limit, limit_per_host=limit, ttl_dns_cache=60,
-                                             resolver=make_resolver() if make_resolver else None)
-            self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self._settings.user_agent},
-                cookie_jar=aiohttp.CookieJar(unsafe=True),  # shops on IP addresses keep their session cookies
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self._settings.request_timeout,
-                                              sock_read=self._settings.request_timeout),
-                auto_decompress=True, trust_env=False,
-            )
+            self._session = client_session(self._settings, self._settings.concurrency, url_guard=self._url_guard)
         return self._session
 
     @override
@@ -92,7 +100,7 @@ class HttpFetcher(Fetcher):
                 page = await self._follow(request)
         except TimeoutError as err:
             raise TransientFetchError(f"timeout after {self._settings.request_timeout:g}s: {request.url}") from err
-        except aiohttp.InvalidURL as err:  # includes non-HTTP schemes
+        except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as err:
             raise PermanentFetchError(f"unfetchable URL {request.url}: {err}") from err
         except (aiohttp.ClientError, OSError) as err:
             raise TransientFetchError(f"connection error on {request.url}: {type(err).__name__} {err}") from err
@@ -129,7 +137,7 @@ class HttpFetcher(Fetcher):
     async def _read(self, request: CrawlRequest, response: aiohttp.ClientResponse,
                     redirects: list[str]) -> FetchedPage:
         _raise_for_status(response.status, response.headers.get("retry-after"))
-        body = await self._read_capped(response)
+        body = await self._read_capped(response, truncate=request.kind == "robots")
         headers = {k.lower(): v for k, v in response.headers.items()}
         content_type = headers.get("content-type", "")
         text, encoding = "", ""
@@ -140,19 +148,23 @@ class HttpFetcher(Fetcher):
             body=body, text=text, encoding=encoding, elapsed=0.0, redirects=redirects,
         )
 
-    async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
-        limit = self._settings.max_page_bytes
+    async def _read_capped(self, response: aiohttp.ClientResponse, *, truncate: bool = False) -> bytes:
+        """The body, refused past ``max_page_bytes``; with ``truncate`` (robots.txt) its first ``MAX_ROBOTS_BYTES``,
+        the part RFC 9309 says a crawler must read."""
+        limit = MAX_ROBOTS_BYTES if truncate else self._settings.max_page_bytes
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isdigit() and int(declared) > limit and not truncate:
             raise PermanentFetchError(f"page larger than {limit} bytes (Content-Length {declared}): {response.url}")
         chunks: list[bytes] = []
         size = 0
         # Decompressed chunks, each bounded by aiohttp: a gzip bomb hits the same cap.
         async for chunk in response.content.iter_any():
             size += len(chunk)
-            if size > limit:
-                raise PermanentFetchError(f"page larger than {limit} bytes: {response.url}")
             chunks.append(chunk)
+            if size > limit:
+                if truncate:
+                    return b"".join(chunks)[:limit]
+                raise PermanentFetchError(f"page larger than {limit} bytes: {response.url}")
         return b"".join(chunks)
 
     @override

@@ -6,10 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-import httpx
 from protego import Protego
 
-from sightsearch.config import Settings
 from sightsearch.crawl.base import CrawlRequest, Fetcher
 from sightsearch.crawl.urls import robots_url, site_of
 from sightsearch.errors import FetchError, PermanentFetchError
@@ -20,46 +18,24 @@ FetchText = Callable[[str], Awaitable[str | None]]
 """Returns the text at a URL, None when it does not exist (404), or raises when it cannot be read now."""
 
 MAX_ROBOTS_BYTES = 500 * 1024  # Google's robots.txt spec: the first 500 KiB are read, the rest is ignored
-_PREFIX_TIMEOUT = 10.0  # seconds for reading the head of an oversized robots.txt
 
 
 def robots_text_fetcher(fetcher: Fetcher, user_agent: str | None = None) -> FetchText:
     """Adapt a ``Fetcher`` into the ``FetchText`` a ``RobotsPolicy`` needs: a permanent failure (404, 410) is None.
 
-    A robots.txt larger than the fetcher's page cap is not missing: its first ``MAX_ROBOTS_BYTES`` are read instead.
+    The request is of kind ``robots``: the fetcher reads the first ``MAX_ROBOTS_BYTES`` of a larger file instead of
+    refusing it (crawl/http.py), through the same proxies and URL guard as every page. ``user_agent`` is kept for
+    callers; the fetcher sends its own.
     """
-    agent = user_agent or Settings.model_fields["user_agent"].default
 
     async def fetch_text(url: str) -> str | None:
         try:
             page = await fetcher.fetch(CrawlRequest(url=url, kind="robots"))
-        except PermanentFetchError as err:
-            if "larger than" not in str(err):  # the fetcher's size cap (crawl/http.py); anything else means missing
-                return None
-            log.warning("robots.txt at %s is over the page cap; reading its first %d bytes", url, MAX_ROBOTS_BYTES)
-            return await read_robots_head(url, agent)
+        except PermanentFetchError:
+            return None
         return page.text
 
     return fetch_text
-
-
-async def read_robots_head(url: str, user_agent: str, limit: int = MAX_ROBOTS_BYTES) -> str | None:
-    """The first ``limit`` bytes of a robots.txt (UTF-8, RFC 9309), streamed and cut; None on a 4xx answer."""
-    head = bytearray()
-    try:
-        async with httpx.AsyncClient(headers={"User-Agent": user_agent}, timeout=_PREFIX_TIMEOUT,
-                                     follow_redirects=True) as client, client.stream("GET", url) as response:
-            if 400 <= response.status_code < 500:
-                return None
-            if response.status_code >= 500:
-                raise FetchError(f"HTTP {response.status_code}")
-            async for chunk in response.aiter_bytes():
-                head += chunk
-                if len(head) >= limit:
-                    break
-    except httpx.HTTPError as err:
-        raise FetchError(f"robots.txt head unreadable: {err}") from err
-    return bytes(head[:limit]).decode("utf-8", "replace")
 
 
 def robots_head(text: str) -> str:

@@ -5,7 +5,7 @@ or a cloud metadata endpoint: an attacker controls their DNS and can return a pu
 Refusals say *that* a host is not allowed, never where it resolves (no DNS oracle for clients).
 
 The check of a URL (``url_guard``) runs before every request; the connection itself goes through
-``PinnedBackend``, which resolves the name once, checks those addresses and connects to one of them, so a
+``PinnedResolver``, which resolves the name once and hands the connector only checked addresses, so a
 DNS-rebinding host cannot answer "public" to the check and "127.0.0.1" to the connection. TLS still verifies the
 certificate and sends SNI for the host name, and the Host header is the URL's.
 """
@@ -16,12 +16,9 @@ import asyncio
 import ipaddress
 import socket
 from collections.abc import Callable, Iterable
-from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp.abc
-import httpcore
-import httpx
 
 from sightsearch.errors import PermanentFetchError, SightSearchError
 
@@ -152,43 +149,9 @@ def _resolve(url: str, host: str, resolve: Resolver) -> list[IpAddress]:
     return [ipaddress.ip_address(address) for address in found]
 
 
-class PinnedBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to addresses it checked itself: resolve once, refuse any private or reserved address (unless
-    allowed), connect to the first checked one. What the guard approved is what is connected to."""
-
-    def __init__(self, allow: Iterable[str] = (), resolve: Resolver = resolve_host) -> None:
-        self.names, self.networks = parse_allow_list(allow)
-        self.resolve = resolve
-        self.inner = httpcore.AnyIOBackend()
-
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
-        url = f"//{host}:{port}"
-        try:
-            addresses = [ipaddress.ip_address(host.strip("[]"))]
-        except ValueError:
-            try:
-                addresses = await asyncio.to_thread(_resolve, url, host, self.resolve)
-            except UnsafeUrlError as err:
-                raise PermanentFetchError(f"refused by the SSRF guard: {err}") from None
-        if host.lower().rstrip(".") not in self.names:
-            try:
-                refuse_private(url, host, addresses, self.networks)
-            except UnsafeUrlError as err:
-                raise PermanentFetchError(f"refused by the SSRF guard: {err}") from None
-        return await self.inner.connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[Any] | None = None) -> httpcore.AsyncNetworkStream:
-        raise PermanentFetchError("refused by the SSRF guard: unix sockets are not reachable from client URLs")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
 class PinnedResolver(aiohttp.abc.AbstractResolver):
-    """The page fetcher's (aiohttp) counterpart of ``PinnedBackend``: the connector connects only to the addresses
-    this resolver returns, and it returns them only after checking every one. IP literals never reach a resolver;
+    """Connects only to addresses it checked itself: aiohttp's connector connects only to the addresses its
+    resolver returns, and this one returns them only after checking every one (unless the name is allowed). IP literals never reach a resolver;
     the URL check before each request covers them."""
 
     def __init__(self, allow: Iterable[str] = (), resolve: Resolver = resolve_host) -> None:
@@ -213,8 +176,8 @@ class PinnedResolver(aiohttp.abc.AbstractResolver):
 
 class SsrfGuard:
     """The SSRF guard of a client-submitted run: ``await guard(url)`` before every request (redirect hops,
-    robots.txt and images included), and ``guard.resolver()`` (aiohttp, pages) or ``guard.transport()`` (httpx,
-    images) for connections pinned to checked addresses."""
+    robots.txt and images included), and ``guard.resolver()`` for connections pinned to checked addresses (pages
+    and images share the aiohttp session kind of ``crawl.http.client_session``)."""
 
     def __init__(self, allow: Iterable[str] = ()) -> None:
         self.allow = tuple(allow)
@@ -228,14 +191,6 @@ class SsrfGuard:
     def resolver(self) -> PinnedResolver:
         """An aiohttp resolver that refuses private addresses when connections are made (the page fetcher's)."""
         return PinnedResolver(self.allow)
-
-    def transport(self, **options: Any) -> httpx.AsyncHTTPTransport:
-        """An httpx transport whose every connection goes through ``PinnedBackend``."""
-        transport = httpx.AsyncHTTPTransport(**options)
-        # httpx builds its connection pool without a way to pass a network backend; the pool reads this attribute
-        # for every new connection (an image test in tests/security would fail if that ever changes).
-        transport._pool._network_backend = PinnedBackend(self.allow)  # noqa: SLF001
-        return transport
 
 
 def url_guard(allow: Iterable[str] = ()) -> SsrfGuard:

@@ -6,6 +6,7 @@ read these models; ``schema_version`` changes when a payload changes incompatibl
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -30,10 +31,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def new_event_id() -> str:
+    """A random (version 4) UUID as hex. Ids need to be unique, not unguessable: the process's PRNG (re-seeded in
+    every forked child) instead of ``uuid4``'s ``os.urandom`` system call, which cost ~40 us per event here."""
+    return uuid.UUID(int=random.getrandbits(128), version=4).hex
+
+
 class Event(BaseModel):
     """Fields every event has."""
 
-    event_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    event_id: str = Field(default_factory=new_event_id)
     run_id: str
     stage: str
     at: datetime = Field(default_factory=_now)

@@ -5,26 +5,31 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from types import TracebackType
+from urllib.parse import urljoin
 
-import httpx
+import aiohttp
 
 from sightsearch.config import Settings
-from sightsearch.crawl.guard import UrlGuard, guard_hook, guarded_transport
-from sightsearch.errors import ImageError, TransientFetchError
+from sightsearch.crawl.guard import UrlGuard
+from sightsearch.crawl.http import client_session
+from sightsearch.errors import ImageError, PermanentFetchError, TransientFetchError
 from sightsearch.images.inspection import ImageInfo, inspect_image
 
 # Servers that label images generically; anything else that is not image/* is an error page or a mistake.
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8,*/*;q=0.5"
 
 
 class ImageDownloader:
     """Fetches and inspects images. Raises ``TransientFetchError`` (retry later) or ``ImageError`` (dead letter).
 
-    The HTTP client is created on first use unless one is given; a given client stays open and belongs to the caller.
+    The HTTP session (the page fetcher's kind, ``crawl.http.client_session``) is created on first use unless one is
+    given; a given session stays open and belongs to the caller. With ``url_guard`` every redirect hop is checked
+    before it is requested, and connections go through the guard's resolver.
     """
 
-    def __init__(self, settings: Settings, *, client: httpx.AsyncClient | None = None,
+    def __init__(self, settings: Settings, *, client: aiohttp.ClientSession | None = None,
                  url_guard: UrlGuard | None = None) -> None:
         self._settings = settings
         self._url_guard = url_guard
@@ -61,23 +66,34 @@ class ImageDownloader:
             return err
 
     async def _fetch(self, url: str) -> bytes:
-        """The response body, read in chunks and abandoned as soon as it passes ``max_image_bytes``."""
+        """The response body, read in chunks and abandoned as soon as it passes ``max_image_bytes``. Redirects are
+        followed here, so that each hop goes through the URL guard first."""
         try:
-            async with self._get_client().stream("GET", url, follow_redirects=True) as response:
-                self._check_response(response, url)
-                return await self._read_capped(response, url)
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.TooManyRedirects, httpx.DecodingError) as err:
+            for _ in range(self._settings.max_redirects + 1):
+                if self._url_guard is not None:
+                    await self._url_guard(url)
+                async with self._get_client().get(url, allow_redirects=False) as response:
+                    location = response.headers.get("location")
+                    if response.status in _REDIRECTS and location:
+                        url = urljoin(url, location.strip())
+                        continue
+                    self._check_response(response, url)
+                    return await self._read_capped(response, url)
+        except PermanentFetchError as err:  # refused by the guard
             raise ImageError(f"cannot fetch image ({err}): {url}") from err
-        except httpx.TimeoutException as err:
+        except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError, aiohttp.ClientPayloadError) as err:
+            raise ImageError(f"cannot fetch image ({err}): {url}") from err
+        except TimeoutError as err:
             raise TransientFetchError(f"timed out fetching image: {url}") from err
-        except httpx.TransportError as err:
+        except (aiohttp.ClientError, OSError) as err:
             raise TransientFetchError(f"network error fetching image ({err!r}): {url}") from err
+        raise ImageError(f"more than {self._settings.max_redirects} redirects fetching image: {url}")
 
-    def _check_response(self, response: httpx.Response, url: str) -> None:
+    def _check_response(self, response: aiohttp.ClientResponse, url: str) -> None:
         """Fail on error statuses, non-image content types and declared sizes over the cap, before reading."""
-        status = response.status_code
+        status = response.status
         if status == 429 or status == 408 or status >= 500:
-            retry_after = _retry_after(response)
+            retry_after = _retry_after(response.headers.get("retry-after", ""))
             raise TransientFetchError(f"HTTP {status} fetching image: {url}", retry_after=retry_after)
         if status >= 400:
             raise ImageError(f"HTTP {status} fetching image: {url}")
@@ -88,34 +104,28 @@ class ImageDownloader:
         if declared.isdigit() and int(declared) > self._settings.max_image_bytes:
             raise ImageError(f"image is {declared} bytes, over the {self._settings.max_image_bytes} byte limit: {url}")
 
-    async def _read_capped(self, response: httpx.Response, url: str) -> bytes:
+    async def _read_capped(self, response: aiohttp.ClientResponse, url: str) -> bytes:
         limit = self._settings.max_image_bytes
         chunks, size = [], 0
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.content.iter_any():
             size += len(chunk)
             if size > limit:
-                # Leaving the stream context closes the connection; the rest of the body is never read.
+                # Leaving the response context closes the connection; the rest of the body is never read.
                 raise ImageError(f"image is over the {limit} byte limit (stopped reading): {url}")
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _get_client(self) -> httpx.AsyncClient:
+    def _get_client(self) -> aiohttp.ClientSession:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                transport=guarded_transport(self._url_guard),
-                timeout=self._settings.request_timeout,
-                headers={"User-Agent": self._settings.user_agent, "Accept": _ACCEPT},
-                max_redirects=self._settings.max_redirects,
-                limits=httpx.Limits(max_connections=self._settings.image_concurrency),
-                event_hooks={"request": [guard_hook(self._url_guard)]} if self._url_guard else None,
-            )
+            self._client = client_session(self._settings, self._settings.image_concurrency,
+                                          url_guard=self._url_guard, headers={"Accept": _ACCEPT})
         return self._client
 
     async def aclose(self) -> None:
         """Close the HTTP client if this downloader created it. Safe to call twice."""
         if self._owns_client and self._client is not None:
-            await self._client.aclose()
-            self._client = None
+            client, self._client = self._client, None
+            await client.close()
 
     async def __aenter__(self) -> ImageDownloader:
         return self
@@ -126,9 +136,9 @@ class ImageDownloader:
         await self.aclose()
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(value: str) -> float | None:
     """The Retry-After header in seconds, when it is given as a number (HTTP dates are rare for images)."""
-    value = response.headers.get("retry-after", "").strip()
+    value = value.strip()
     try:
         return max(0.0, float(value)) if value else None
     except ValueError:
