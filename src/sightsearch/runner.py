@@ -20,7 +20,7 @@ from sightsearch.crawl import Crawler, CrawlStats, MemoryFrontier, RobotsPolicy,
 from sightsearch.crawl.fetchers import build_fetcher
 from sightsearch.crawl.guard import UrlGuard
 from sightsearch.crawl.page import PageHandler, PageOutcome
-from sightsearch.crawl.parsing import page_parser
+from sightsearch.crawl.parsing import page_parser, warm_up
 from sightsearch.crawl.politeness import LocalPoliteness
 from sightsearch.errors import StageFailed
 from sightsearch.etl.pipeline import EtlPipeline, database_unavailable
@@ -64,7 +64,9 @@ class EmbeddedRun:
         """Crawl from ``seeds`` to the page budget, load every product found, and record the run. The run ends
         ``failed`` when it raised or when every seed failed (nothing fetched)."""
         started = time.perf_counter()
-        await asyncio.to_thread(self._start, seeds)
+        # The parser processes boot (a fork server, its imports) while the schema is checked: both mostly wait.
+        await asyncio.gather(asyncio.to_thread(warm_up, self.settings.parse_processes),
+                             asyncio.to_thread(self._start, seeds))
         error: str | None = None
         try:
             await self._crawl(seeds)

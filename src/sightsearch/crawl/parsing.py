@@ -56,10 +56,26 @@ def parse_pool(processes: int) -> ProcessPoolExecutor | None:
     if wanted <= 0:
         return None
     if _pool is None:
-        # forkserver: children never inherit the parent's threads (event loop, database pool, Kafka sender).
-        _pool = ProcessPoolExecutor(max_workers=wanted, mp_context=multiprocessing.get_context("forkserver"))
+        # forkserver: children never inherit the parent's threads (event loop, database pool, Kafka sender). The
+        # server imports the parsing code once, so a parser (the first, or one replacing a dead one) starts at once.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        _pool = ProcessPoolExecutor(max_workers=wanted, mp_context=context)
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
+
+
+def _ready() -> None:
+    """Nothing: a call that makes the pool start its processes (they import the parsing code on the way)."""
+
+
+def warm_up(processes: int) -> None:
+    """Start the parser processes now, while the run does its other start-up work (schema check, robots.txt), so
+    the first page does not wait for them."""
+    pool = parse_pool(processes)
+    if pool is not None:
+        for _ in range(pool_size(processes)):
+            pool.submit(_ready)
 
 
 def reset_parse_pool(broken: ProcessPoolExecutor | None = None) -> None:
