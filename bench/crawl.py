@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -23,19 +22,44 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).parent))
 from _demo import demo_shop  # noqa: E402
 
 HERE = Path(__file__).parent
-Result = tuple[int, float, float]  # pages, seconds, peak RSS of the crawler process (MB)
+Result = tuple[int, float, float]  # pages, seconds, CPU seconds of the crawler's whole process tree
+_CPU_SAMPLE = 0.05  # seconds between samples of the process tree's CPU times
+
+
+def _tree_cpu(process: psutil.Process, seen: dict[int, float]) -> None:
+    """Record the CPU seconds (user + system) of ``process`` and of every descendant (parser processes too)."""
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return
+    for member in members:
+        try:
+            times = member.cpu_times()
+        except psutil.Error:
+            continue
+        seen[member.pid] = max(seen.get(member.pid, 0.0), times.user + times.system)
 
 
 def _timed(command: list[str], env: dict[str, str] | None = None) -> tuple[dict, float, float]:
+    """Run ``command``; its last stdout line (JSON), wall seconds, and the CPU seconds of its process tree (sampled
+    every 50 ms; CPU is what a crawler costs whatever else the machine runs, so it is reported beside pages/s)."""
     started = time.perf_counter()
-    out = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watched, seen = psutil.Process(child.pid), {}
+    while child.poll() is None:
+        _tree_cpu(watched, seen)
+        time.sleep(_CPU_SAMPLE)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
-    return json.loads(out.stdout.strip().splitlines()[-1]), seconds, peak_mb
+    stdout, stderr = child.communicate()
+    if child.returncode:
+        raise subprocess.CalledProcessError(child.returncode, command, stdout, stderr)
+    return json.loads(stdout.strip().splitlines()[-1]), seconds, sum(seen.values())
 
 
 def _sightsearch_env(folder: str, concurrency: int) -> dict[str, str]:
@@ -45,23 +69,23 @@ def _sightsearch_env(folder: str, concurrency: int) -> dict[str, str]:
 
 def run_sightsearch(base_url: str, max_pages: int, concurrency: int) -> Result:
     with tempfile.TemporaryDirectory() as folder:
-        out, seconds, peak = _timed(
+        out, seconds, cpu = _timed(
             [sys.executable, "-m", "sightsearch", "crawl", base_url + "/", "--max-pages", str(max_pages),
              "--concurrency", str(concurrency), "--no-images", "--render", "never", "--json"],
             env=_sightsearch_env(folder, concurrency))
-    return out["counts"].get("pages_fetched", 0), seconds, peak
+    return out["counts"].get("pages_fetched", 0), seconds, cpu
 
 
 def run_scrapy(base_url: str, max_pages: int, concurrency: int) -> Result:
-    out, seconds, peak = _timed([sys.executable, str(HERE / "_scrapy_spider.py"), base_url + "/", str(max_pages),
-                                 str(concurrency)])
-    return out["pages"], seconds, peak
+    out, seconds, cpu = _timed([sys.executable, str(HERE / "_scrapy_spider.py"), base_url + "/", str(max_pages),
+                                str(concurrency)])
+    return out["pages"], seconds, cpu
 
 
 def run_crawlee(base_url: str, max_pages: int, concurrency: int) -> Result:
-    out, seconds, peak = _timed([sys.executable, str(HERE / "_crawlee_spider.py"), base_url + "/", str(max_pages),
-                                 str(concurrency)])
-    return out["pages"], seconds, peak
+    out, seconds, cpu = _timed([sys.executable, str(HERE / "_crawlee_spider.py"), base_url + "/", str(max_pages),
+                                str(concurrency)])
+    return out["pages"], seconds, cpu
 
 
 CRAWLERS = {"sightsearch": run_sightsearch, "scrapy": run_scrapy, "crawlee": run_crawlee}
@@ -81,19 +105,22 @@ def server_rate(products: int) -> float | None:
 def compare(products: int, shop_args: tuple[str, ...], rounds: int, max_pages: int, concurrency: int) -> float:
     """Print each crawler's median pages/s over ``rounds`` and the ratios; returns SightSearch's figure."""
     rates: dict[str, list[float]] = {name: [] for name in CRAWLERS}
+    cpu: dict[str, list[float]] = {name: [] for name in CRAWLERS}
     pages: dict[str, int] = {}
     for _ in range(rounds):
         for name, runner in CRAWLERS.items():
             with demo_shop("--products", str(products), *shop_args) as base_url:
-                count, seconds, _ = runner(base_url, max_pages, concurrency)
+                count, seconds, cpu_seconds = runner(base_url, max_pages, concurrency)
             rates[name].append(count / seconds)
+            cpu[name].append(cpu_seconds * 1000 / max(count, 1))
             pages[name] = count
     label = f"{products} products" + (", transient" if not shop_args else "")
     medians = {name: statistics.median(values) for name, values in rates.items()}
     for name, rate in medians.items():
-        print(f"{label:28}{name:14}{pages[name]:>8}{rate:>10.1f}")
+        print(f"{label:28}{name:14}{pages[name]:>8}{rate:>10.1f}{statistics.median(cpu[name]):>12.2f}")
     for peer in ("scrapy", "crawlee"):
-        print(f"{label:28}ratio sightsearch/{peer}: {medians['sightsearch'] / medians[peer]:.2f}")
+        print(f"{label:28}ratio sightsearch/{peer}: {medians['sightsearch'] / medians[peer]:.2f} pages/s, "
+              f"{statistics.median(cpu[peer]) / statistics.median(cpu['sightsearch']):.2f} CPU per page (peer / ours)")
     return medians["sightsearch"]
 
 
@@ -122,7 +149,8 @@ def main() -> None:
     served = server_rate(args.products)
     print(f"demo shop alone under wrk: {served:,.0f} requests/s" if served else "wrk not installed: shop not checked")
     print(f"pages/s, median of {args.rounds} rounds, wall clock including start-up, concurrency {args.concurrency}")
-    print(f"{'shop':28}{'crawler':14}{'pages':>8}{'pages/s':>10}")
+    print("CPU ms/page: CPU time of the crawler's whole process tree (parser processes included) per page")
+    print(f"{'shop':28}{'crawler':14}{'pages':>8}{'pages/s':>10}{'CPU ms/page':>12}")
     small_rate = compare(args.products, ("--no-transient",), args.rounds, args.max_pages, args.concurrency)
     if args.transient:
         compare(args.products, (), args.rounds, args.max_pages, args.concurrency)
