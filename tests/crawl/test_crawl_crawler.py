@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from crawl_site import LocalSite, respond
@@ -209,3 +210,27 @@ async def test_a_sitemap_seed_queues_its_pages() -> None:
         await crawl_with(settings, [base + "/sitemap.xml"], on_outcome, max_pages=500)
     fetched = {url.removeprefix(base) for url in pages}
     assert {p["path"] for p in truth["products"]} <= fetched
+
+
+async def test_fetches_in_flight_stay_within_concurrency_while_more_pages_are_in_progress(
+        site: LocalSite, settings: Settings) -> None:
+    # Slow pages: every request is in flight long enough for the crawler's extra workers to pile up behind it.
+    in_flight, peak = [0], [0]
+
+    def slow(handler):  # type: ignore[no-untyped-def]
+        with site.lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.05)
+        with site.lock:
+            in_flight[0] -= 1
+        respond(handler, 200, links(*(f"/p/{n}" for n in range(30))))
+
+    site.page("/robots.txt", "", content_type="text/plain")
+    site.routes["/shop"] = slow
+    for n in range(30):
+        site.routes[f"/p/{n}"] = slow
+    settings = settings.model_copy(update={"concurrency": 3, "per_domain_concurrency": 8})
+    recorder = Recorder()
+    stats = await crawl_with(settings, [site.url("/shop")], recorder.on_outcome)
+    assert stats.pages_fetched == 31 and peak[0] == 3  # busy up to the cap, never past it

@@ -13,10 +13,14 @@ from sightsearch.crawl.urls import canonicalize_url, site_of
 
 __all__ = ["Crawler", "OnOutcome", "OnProgress"]
 
+PAGES_PER_FETCH = 2
+"""Pages in progress per fetch slot: while one page is fetched, another is parsed or loaded. Fetches in flight stay
+capped at ``concurrency`` by the politeness seam; the extra pages only keep the parser and the fetches busy."""
+
 
 class Crawler:
-    """Crawls the sites of its seeds with ``concurrency`` workers. The caller owns the handler's collaborators and
-    the frontier, and closes them."""
+    """Crawls the sites of its seeds with ``concurrency`` fetches in flight (and twice as many pages in progress).
+    The caller owns the handler's collaborators and the frontier, and closes them."""
 
     def __init__(self, handler: PageHandler, frontier: Frontier, *, concurrency: int) -> None:
         self.handler = handler
@@ -36,7 +40,7 @@ class Crawler:
         for seed in seeds:
             await self.frontier.add(CrawlRequest(url=canonicalize_url(seed)))
         started = time.monotonic()
-        workers = [asyncio.create_task(loop.work()) for _ in range(self.concurrency)]
+        workers = [asyncio.create_task(loop.work()) for _ in range(self.concurrency * PAGES_PER_FETCH)]
         try:
             await asyncio.gather(*workers)
         finally:

@@ -41,11 +41,14 @@ class _SiteState:
 
 
 class DomainThrottle:
-    """Limits requests per site: at most ``per_domain_concurrency`` in flight, starts spaced by the delay."""
+    """Limits requests per site: at most ``per_domain_concurrency`` in flight, starts spaced by the delay; and at most
+    ``concurrency`` in flight across all sites (the crawler keeps more pages than that in progress: the others are
+    being parsed or loaded)."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._sites: dict[str, _SiteState] = {}
+        self._fetches = asyncio.Semaphore(settings.concurrency)
 
     def _state(self, site: str) -> _SiteState:
         if site not in self._sites:
@@ -65,9 +68,20 @@ class DomainThrottle:
         async with state.slots:
             async with state.lock:
                 await state.wait_turn()
+                # The global slot is taken only when the site's turn has come (a request waiting for a slow site
+                # holds none), and before the start is reserved (waiting for it must not eat into the gap).
+                await self._fetches.acquire()
+                try:
+                    await state.wait_turn()  # a 429 may have paused the site meanwhile
+                except BaseException:
+                    self._fetches.release()
+                    raise
                 # Measured after the wait, when this request really starts: the next one keeps the full gap.
                 state.next_start = time.monotonic() + gap
-            yield
+            try:
+                yield
+            finally:
+                self._fetches.release()
 
     def penalize(self, site: str, retry_after: float | None = None) -> float:
         """Pause every request to ``site`` after a 429/503; returns the pause in seconds.
