@@ -41,6 +41,9 @@ def product_key(record: Record) -> str:
 def _images(record: Record) -> list[str]:
     seen: dict[str, None] = {}
     for raw in record.images:
+        if raw.startswith(("https://", "http://")):  # already absolute (most are): urljoin would return it as is
+            seen.setdefault(raw, None)
+            continue
         url = urljoin(record.url, raw)
         if urlsplit(url).scheme in {"http", "https"}:
             seen.setdefault(url, None)
