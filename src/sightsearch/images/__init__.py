@@ -1,18 +1,32 @@
-"""Images: download with limits, measure and hash safely, and find near-duplicates by pHash distance."""
+"""Images: download with limits, measure and hash safely, and find near-duplicates by pHash distance.
 
-from sightsearch.images.download import ImageDownloader
-from sightsearch.images.index import NearDuplicateIndex
-from sightsearch.images.inspection import ALLOWED_FORMATS, ImageInfo, describe_bytes, inspect_image
-from sightsearch.images.near_duplicates import group_near_duplicates, hamming, to_phash_int
+Names are imported on first use: Pillow, NumPy and ImageHash load only in processes that touch images (a crawl with
+images off never pays for them at start-up).
+"""
 
-__all__ = [
-    "ALLOWED_FORMATS",
-    "ImageDownloader",
-    "ImageInfo",
-    "NearDuplicateIndex",
-    "describe_bytes",
-    "group_near_duplicates",
-    "hamming",
-    "inspect_image",
-    "to_phash_int",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_HOMES = {
+    "ImageDownloader": "download", "NearDuplicateIndex": "index", "ALLOWED_FORMATS": "inspection",
+    "ImageInfo": "inspection", "describe_bytes": "inspection", "inspect_image": "inspection",
+    "group_near_duplicates": "near_duplicates", "hamming": "near_duplicates", "to_phash_int": "near_duplicates",
+}
+
+__all__ = sorted(_HOMES)
+
+if TYPE_CHECKING:
+    from sightsearch.images.download import ImageDownloader
+    from sightsearch.images.index import NearDuplicateIndex
+    from sightsearch.images.inspection import ALLOWED_FORMATS, ImageInfo, describe_bytes, inspect_image
+    from sightsearch.images.near_duplicates import group_near_duplicates, hamming, to_phash_int
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value

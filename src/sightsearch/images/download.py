@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 import aiohttp
@@ -13,7 +14,9 @@ from sightsearch.config import Settings
 from sightsearch.crawl.guard import UrlGuard
 from sightsearch.crawl.http import client_session
 from sightsearch.errors import ImageError, PermanentFetchError, TransientFetchError
-from sightsearch.images.inspection import ImageInfo, inspect_image
+
+if TYPE_CHECKING:
+    from sightsearch.images.inspection import ImageInfo
 
 # Servers that label images generically; anything else that is not image/* is an error page or a mistake.
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
@@ -39,6 +42,8 @@ class ImageDownloader:
 
     async def download(self, url: str) -> ImageInfo:
         """Download ``url`` and return its ``ImageInfo``; at most ``image_concurrency`` downloads run at once."""
+        from sightsearch.images.inspection import inspect_image  # Pillow and ImageHash load with the first image
+
         async with self._slots:
             data = await self._fetch(url)
         # Decoding and hashing are CPU work: a thread keeps the event loop (and the other downloads) moving.

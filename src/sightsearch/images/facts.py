@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from sightsearch.images.download import ImageDownloader
-from sightsearch.images.inspection import ImageInfo
 from sightsearch.records import ImageFact
+
+if TYPE_CHECKING:
+    from sightsearch.images.inspection import ImageInfo
 
 _FIELDS = ("width", "height", "format", "bytes", "sha256", "phash")
 
@@ -15,7 +18,7 @@ def image_facts(results: Mapping[str, ImageInfo | Exception]) -> dict[str, Image
     """One fact per URL: the image's metadata and hashes, or the error that stopped it."""
     facts: dict[str, ImageFact] = {}
     for url, info in results.items():
-        if isinstance(info, ImageInfo):
+        if not isinstance(info, Exception):
             facts[url] = ImageFact(url=url, **{name: getattr(info, name) for name in _FIELDS})
         else:
             facts[url] = ImageFact(url=url, error=str(info) or type(info).__name__)

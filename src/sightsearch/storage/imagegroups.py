@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sightsearch.images import group_near_duplicates
 from sightsearch.storage.models import ImageRecord
 
 
@@ -15,7 +14,11 @@ def regroup_images(session: Session, max_distance: int) -> int:
     A group's key is the smallest image id in it, so keys are stable while the group's oldest member stays.
     """
     rows = session.execute(select(ImageRecord.id, ImageRecord.phash).where(ImageRecord.phash.is_not(None))).all()
-    groups = group_near_duplicates({str(row.id): row.phash for row in rows}, max_distance)
+    groups = []
+    if rows:  # NumPy loads only when there is something to group
+        from sightsearch.images.near_duplicates import group_near_duplicates
+
+        groups = group_near_duplicates({str(row.id): row.phash for row in rows}, max_distance)
     session.execute(update(ImageRecord).where(ImageRecord.group_key.is_not(None)).values(group_key=None))
     for members in groups:
         ids = sorted(int(member) for member in members)
