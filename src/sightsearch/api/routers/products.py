@@ -71,19 +71,25 @@ async def list_products(
     spec = sort_spec(sort)
     filters = ProductFilters(site, category, brand, min_price, max_price, availability, q, updated_since)
     after = decode_cursor(spec, cursor) if cursor else None
-    query, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
+    queries, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
-    rows = await state.run_db(read_rows, state.engine, query, params)
+    rows = await state.run_db(read_page, state.engine, queries, params)
     items, next_cursor = page_of(rows, limit, spec, lambda product: sort_value(spec, product))
     body = {"items": [encode_summary(row) for row in items],
             "next_cursor": next_cursor}
     return json_response(body, Page[ProductSummary])
 
 
-def read_rows(engine: Engine, query: Select[Any], params: dict[str, Any] | None = None) -> list[Row[Any]]:
-    """Every row of ``query`` (with ``params``), on a pooled connection held only for the query."""
+def read_page(engine: Engine, queries: tuple[Select[Any], ...], params: dict[str, Any]) -> list[Row[Any]]:
+    """The rows of ``queries`` (with ``params``) in order, up to ``params["limit"]``, on a pooled connection held
+    only for the page; a query runs only when the ones before it left the page short."""
+    rows: list[Row[Any]] = []
     with engine.connect() as connection:
-        return connection.execute(query, params or {}).all()
+        for query in queries:
+            rows += connection.execute(query, params | {"limit": params["limit"] - len(rows)}).all()
+            if len(rows) >= params["limit"]:
+                break
+    return rows
 
 
 @router.get("/{product_id}", response_model=ProductDetail)
