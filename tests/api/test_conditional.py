@@ -104,6 +104,8 @@ async def test_hits_are_counted_under_the_route_template(engine: Engine) -> None
         metrics = (await api.get("/metrics")).text
     line = 'sightsearch_api_requests_total{method="GET",route="/api/v1/products/{product_id}",status="200"} 3.0'
     assert line in metrics
+    assert 'sightsearch_api_kept_answers_total{result="hit"} 2.0' in metrics
+    assert 'sightsearch_api_kept_answers_total{result="miss"} 1.0' in metrics
 
 
 async def test_nothing_kept_still_means_etags(engine: Engine) -> None:

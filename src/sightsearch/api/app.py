@@ -60,6 +60,7 @@ def _add_middleware(app: FastAPI, state: ApiState) -> None:
     # Innermost: a kept answer still passes the Host and cross-site guard and is counted by the metrics.
     app.add_middleware(ConditionalCache, generation=state.store_generation,
                        max_bytes=settings.api_response_cache_mb * 2**20, on_new_generation=state.images.expire,
+                       metrics=state.http_metrics,
                        key_required=settings.api_auth_enabled and settings.api_read_requires_key)
     app.add_middleware(CatchErrors)
 

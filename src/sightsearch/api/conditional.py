@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sightsearch.api.cache import Answer, CachedAnswers, etag_matches, etag_of
 from sightsearch.api.generation import StoreGeneration
 from sightsearch.api.keys import hash_key
+from sightsearch.api.telemetry import HttpMetrics
 
 __all__ = ["CACHEABLE_PATHS", "ConditionalCache"]
 
@@ -36,10 +37,11 @@ class ConditionalCache:
     """ETags, 304s and kept answers for ``CACHEABLE_PATHS``; every other request goes straight to ``app``."""
 
     def __init__(self, app: ASGIApp, *, generation: Callable[[], StoreGeneration | None], max_bytes: int,
-                 key_required: bool, on_new_generation: Callable[[], None] = lambda: None) -> None:
+                 key_required: bool, metrics: HttpMetrics, on_new_generation: Callable[[], None] = lambda: None) -> None:
         """``generation()`` gives the store's generation reader (None: nothing is kept, ETags still work);
-        ``key_required``: reads need an API key; ``on_new_generation`` runs when a commit to the store is seen."""
-        self.app, self._generation, self.key_required = app, generation, key_required
+        ``key_required``: reads need an API key; ``metrics`` counts hits and misses; ``on_new_generation`` runs
+        when a commit to the store is seen."""
+        self.app, self._generation, self.key_required, self.metrics = app, generation, key_required, metrics
         self.answers = CachedAnswers(max_bytes)
         self.on_new_generation = on_new_generation
         self.cache_control = [(b"cache-control", b"private, no-cache" if key_required else b"no-cache")]
@@ -57,8 +59,10 @@ class ConditionalCache:
             answer = self.answers.get(key, generation)
             if answer is not None:
                 scope["route"] = answer.route  # for the request metrics, as the router would have set it
+                self.metrics.hits.inc()
                 await _send_answer(answer.headers, answer.body, answer.etag, headers, send)
                 return
+        self.metrics.misses.inc()
         await self._compute(scope, receive, send, headers, key, generation)
 
     async def _current_generation(self) -> object:
