@@ -55,7 +55,7 @@ class ConditionalCache:
         headers = _request_headers(scope)
         generation = await self._current_generation()
         key = (scope["path"], *_normalised_query(scope["query_string"]))
-        if generation is not None and self.answers.max_bytes and self._may_serve(headers, generation):
+        if generation is not None and self._may_serve(headers, generation):
             answer = self.answers.get(key, generation)
             if answer is not None:
                 scope["route"] = answer.route  # for the request metrics, as the router would have set it
@@ -66,7 +66,7 @@ class ConditionalCache:
         await self._compute(scope, receive, send, headers, key, generation)
 
     async def _current_generation(self) -> object:
-        reader = self._generation()
+        reader = self._generation() if self.answers.max_bytes else None
         if reader is None:
             return None
         generation = await reader.current()
@@ -113,8 +113,7 @@ class ConditionalCache:
             if len(self._accepted_keys) >= MAX_KEYS:
                 self._accepted_keys.clear()
             self._accepted_keys[_key_hash(clear)] = generation  # the route's access check let this key in
-        if self.answers.max_bytes:
-            self.answers.put(key, Answer(response_headers, body, etag, scope.get("route"), generation))
+        self.answers.put(key, Answer(response_headers, body, etag, scope.get("route"), generation))
 
 
 async def _send_answer(response_headers: list[tuple[bytes, bytes]], body: bytes, etag: bytes,
