@@ -52,7 +52,14 @@ NEWEST_PRICES = (select(*PRICE_COLUMNS).where(_PRICES.product_id == bindparam("i
                  .order_by(_PRICES.valid_from.desc(), _PRICES.id.desc()).limit(bindparam("limit")))
 
 
-@router.get("", response_model=Page[ProductSummary])
+# Answered by api/conditional.py: every 200 of these routes carries an ETag to send back in If-None-Match.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    200: {"headers": {"ETag": {"description": "Validator of this answer, for If-None-Match.",
+                               "schema": {"type": "string"}}}},
+    304: {"description": "Not modified: If-None-Match named the current ETag (no body)"}}
+
+
+@router.get("", response_model=Page[ProductSummary], responses=NOT_MODIFIED)
 async def list_products(
     state: StateDep,
     site: Annotated[str | None, Query(max_length=255, description="Exact site (host[:port]).")] = None,
@@ -92,7 +99,7 @@ def read_page(engine: Engine, queries: tuple[Select[Any], ...], params: dict[str
     return rows
 
 
-@router.get("/{product_id}", response_model=ProductDetail)
+@router.get("/{product_id}", response_model=ProductDetail, responses=NOT_MODIFIED)
 async def get_product(product_id: IdPath, state: StateDep, settings: SettingsDep) -> Response:
     """One product with its image records, near-duplicate products and its last 500 prices (oldest first)."""
     body = await state.run_db(product_detail, state, product_id, settings.near_duplicate_distance)
