@@ -13,7 +13,9 @@ SightSearch keeps answers in memory until the store changes (``api_response_cach
 measured twice: *hot*, wrk on one URL (nearly every request a kept answer), and *cold*, wrk with a Lua script
 rotating over 4,200 listing pages (seven sort orders, every cursor) or all 30,000 product ids, each run starting
 where the previous one stopped, so that nearly every request is computed; the hit rate printed comes from the
-server's own ``sightsearch_api_kept_answers_total``. The bare routes get the same URLs. The load tool is ``wrk``
+server's own ``sightsearch_api_kept_answers_total``. The bare routes get the same URLs. A third figure, *off*, is
+one URL on a second SightSearch server that keeps nothing (``api_response_cache_mb=0``): every request computed,
+as before there was a cache. The load tool is ``wrk``
 (Debian package ``wrk``); it shares the machine with the servers, so the ratios, and the server CPU time per request
 (which does not depend on what else runs), are the numbers to compare between machines.
 """
@@ -31,7 +33,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,27 +201,35 @@ def main() -> None:
             rotations[name] = Path(folder) / f"{name}-paths.txt"
             rotations[name].write_text("\n".join(paths) + "\n")
             rotations[name].with_suffix(".lua").write_text(ROTATE_LUA)
-        ours, bare = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+        ours, unkept, bare = (f"http://127.0.0.1:{free_port()}" for _ in range(3))
         env = os.environ | {"SIGHTSEARCH_DATABASE_URL": url, "SIGHTSEARCH_DATA_DIR": folder}
-        command = [sys.executable, "-m", "sightsearch", "serve", "--port", ours.rsplit(":", 1)[1]]
-        with server(command, ours, LISTING, env) as ours_pid:
+        with ExitStack() as stack:
+            ours_pid = stack.enter_context(server(serve_command(ours), ours, LISTING, env))
+            unkept_pid = stack.enter_context(server(serve_command(unkept), unkept, LISTING,
+                                                    env | {"SIGHTSEARCH_API_RESPONSE_CACHE_MB": "0"}))
             sizes = {}
             for name, path in (("listing", LISTING), ("detail", detail)):
                 body = httpx.get(ours + path).raise_for_status().content
                 sizes[name] = (Path(folder) / f"{name}.json").write_bytes(body)
             bare_command = [sys.executable, "-c", BARE_APP, folder, bare.rsplit(":", 1)[1], options["http"],
                             options["loop"]]
-            with server(bare_command, bare, LISTING) as bare_pid:
-                targets: dict[str, Target] = {}
-                for name, path in (("listing", LISTING), ("detail", detail)):
-                    metrics = ours + "/metrics"
-                    targets |= {f"{name} hot sightsearch": Target(ours + path, ours_pid, metrics=metrics),
-                                f"{name} hot bare": Target(bare + path, bare_pid),
-                                f"{name} hot bare doc": Target(bare + "/doc" + path, bare_pid),
-                                f"{name} cold sightsearch": Target(ours, ours_pid, rotations[name], metrics=metrics),
-                                f"{name} cold bare": Target(bare, bare_pid, rotations[name])}
-                results = interleaved(targets, args)
+            bare_pid = stack.enter_context(server(bare_command, bare, LISTING))
+            targets: dict[str, Target] = {}
+            for name, path in (("listing", LISTING), ("detail", detail)):
+                metrics = ours + "/metrics"
+                targets |= {f"{name} hot sightsearch": Target(ours + path, ours_pid, metrics=metrics),
+                            f"{name} hot bare": Target(bare + path, bare_pid),
+                            f"{name} hot bare doc": Target(bare + "/doc" + path, bare_pid),
+                            f"{name} cold sightsearch": Target(ours, ours_pid, rotations[name], metrics=metrics),
+                            f"{name} cold bare": Target(bare, bare_pid, rotations[name]),
+                            f"{name} off sightsearch": Target(unkept + path, unkept_pid)}
+            results = interleaved(targets, args)
     report(results, sizes, detail, args, options)
+
+
+def serve_command(base: str) -> list[str]:
+    """``sightsearch serve`` on the port of ``base``."""
+    return [sys.executable, "-m", "sightsearch", "serve", "--port", base.rsplit(":", 1)[1]]
 
 
 def report(results: dict[str, tuple[float, ...]], sizes: dict[str, int], detail: str, args: argparse.Namespace,
@@ -228,17 +238,19 @@ def report(results: dict[str, tuple[float, ...]], sizes: dict[str, int], detail:
     print(f"API on {args.products} products in SQLite; wrk -t2 -c{args.connections}, median of {args.rounds} x "
           f"{args.seconds:.0f} s; uvicorn 1 process each, http={options['http']}, loop={options['loop']}")
     print("bare: constant bytes in a Response; bare doc: the same document as a dict, encoded by FastAPI")
-    print("hot: one URL (answers kept in memory); cold: rotating over every listing cursor / product id")
+    print("hot: one URL (answers kept in memory); cold: rotating over every listing cursor / product id; "
+          "off: one URL, a second server keeping nothing (api_response_cache_mb=0; its peers: the hot runs)")
     print(f"{'endpoint':9}{'mode':6}{'server':13}{'req/s':>8}{'p99 ms':>9}{'CPU ms/req':>12}{'kept':>7}"
           f"{'req/s ratio':>13}{'CPU ratio':>11}")
     for name, path in (("listing", LISTING), ("detail", detail)):
-        for mode in ("hot", "cold"):
+        for mode in ("hot", "cold", "off"):
             ours_rps, _, ours_cpu, _ = results[f"{name} {mode} sightsearch"]
             for peer in ("sightsearch", "bare", "bare doc"):
-                if f"{name} {mode} {peer}" not in results:
+                figures = results.get(f"{name} {mode if peer == 'sightsearch' or mode != 'off' else 'hot'} {peer}")
+                if figures is None:
                     continue
-                rps, p99, cpu, hits = results[f"{name} {mode} {peer}"]
-                kept = f"{hits:>7.0%}" if peer == "sightsearch" else " " * 7
+                rps, p99, cpu, hits = figures
+                kept = f"{hits:>7.0%}" if peer == "sightsearch" and mode != "off" else " " * 7
                 ratios = "" if peer == "sightsearch" else f"{ours_rps / rps:>13.2f}{cpu / ours_cpu:>11.2f}"
                 print(f"{name:9}{mode:6}{peer:13}{rps:>8.0f}{p99 * 1000:>9.2f}{cpu * 1000:>12.3f}{kept}{ratios}")
         print(f"{'':15}GET {path}, {sizes[name]} bytes (hot); ratios are sightsearch / peer (CPU: peer's / ours)")
