@@ -37,7 +37,8 @@ class ConditionalCache:
     """ETags, 304s and kept answers for ``CACHEABLE_PATHS``; every other request goes straight to ``app``."""
 
     def __init__(self, app: ASGIApp, *, generation: Callable[[], StoreGeneration | None], max_bytes: int,
-                 key_required: bool, metrics: HttpMetrics, on_new_generation: Callable[[], None] = lambda: None) -> None:
+                 key_required: bool, metrics: HttpMetrics,
+                 on_new_generation: Callable[[], None] = lambda: None) -> None:
         """``generation()`` gives the store's generation reader (None: nothing is kept, ETags still work);
         ``key_required``: reads need an API key; ``metrics`` counts hits and misses; ``on_new_generation`` runs
         when a commit to the store is seen."""
