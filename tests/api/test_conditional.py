@@ -130,3 +130,17 @@ def test_kept_answers_are_bounded_and_least_recently_used_go_first() -> None:
     assert answers.get(("a",), 2) is None  # another generation
     answers.put(("huge",), answer(b"x" * 10_000))
     assert answers.get(("huge",), 1) is None and answers.size <= answers.max_bytes
+
+
+async def test_an_unreadable_generation_means_nothing_kept_is_served(sqlite_engine: Engine) -> None:
+    await load(sqlite_engine, [raw(0)])
+    app = create_app(api_settings(), engine=sqlite_engine)
+    async with client_for(app) as api:
+        before = await api.get(LISTING)
+        generation = app.state.api.store_generation()
+        generation._sqlite.close()  # its next read fails (sqlite3.ProgrammingError), as a broken file would
+        await load(sqlite_engine, [raw(0, title="Garden hose 0 m, red")])
+        after = await api.get(LISTING)
+        assert after.status_code == 200 and after.json() != before.json()
+        assert (await api.get(LISTING)).json() == after.json()  # a new connection, kept answers again
+        assert generation._sqlite is not None

@@ -13,15 +13,18 @@ The response cache keeps an answer only as long as the generation it was compute
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 __all__ = ["StoreGeneration", "store_generation"]
 
 _SNAPSHOT = text("SELECT pg_current_snapshot()::text")
+log = logging.getLogger(__name__)
 
 
 class StoreGeneration:
@@ -32,10 +35,16 @@ class StoreGeneration:
         self._sqlite: sqlite3.Connection | None = None
 
     async def current(self) -> object:
-        """A value equal to the previous one only if nothing was committed in between."""
-        if self.engine.dialect.name == "sqlite":
-            return self._data_version()
-        return await self._run_db(self._snapshot)
+        """A value equal to the previous one only if nothing was committed in between; a value equal to no other
+        when the store cannot say (then nothing kept is served, and the request finds the problem itself)."""
+        try:
+            if self.engine.dialect.name == "sqlite":
+                return self._data_version()
+            return await self._run_db(self._snapshot)
+        except (sqlite3.Error, SQLAlchemyError) as err:
+            log.warning("store generation unknown, answers not kept for this request: %s", err)
+            self.close()  # a fresh connection next time
+            return object()
 
     def _data_version(self) -> int:
         if self._sqlite is None:
