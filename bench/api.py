@@ -2,13 +2,22 @@
 
 Both servers run the same way in the same run: uvicorn, one process each, the same HTTP parser and event loop, on a
 free loopback port. SightSearch serves a temporary SQLite store of 30,000 products (each with an image record and a
-short price history) through ``sightsearch serve``; the peer is a FastAPI app whose two routes return, as constant
-bytes, the very documents SightSearch answered (``Response(content=...)``), so the difference is everything the real
-endpoints do: the read-access check, the query, the rows, the JSON encoding and the middleware (Host and cross-site
-checks, metrics, body limit, error catcher). The same peer process also serves the documents the idiomatic way,
-returned as dicts that FastAPI encodes itself ("bare doc"), a second reference. The load tool is ``wrk`` (Debian
-package ``wrk``); it shares the machine with the servers, so the ratios, and the server CPU time per request (which
-does not depend on what else runs), are the numbers to compare between machines.
+short price history) through ``sightsearch serve`` with its default settings; the peer is a FastAPI app whose two
+routes return, as constant bytes, the very documents SightSearch answered (``Response(content=...)``), so the
+difference is everything the real endpoints do: the read-access check, the query, the rows, the JSON encoding, the
+ETag and the middleware (Host and cross-site checks, metrics, body limit, error catcher). The same peer process also
+serves the documents the idiomatic way, returned as dicts that FastAPI encodes itself ("bare doc"), a second
+reference.
+
+SightSearch keeps answers in memory until the store changes (``api_response_cache_mb``), so each endpoint is
+measured twice: *hot*, wrk on one URL (nearly every request a kept answer), and *cold*, wrk with a Lua script
+rotating over 4,200 listing pages (seven sort orders, every cursor) or all 30,000 product ids, each run starting
+where the previous one stopped, so that nearly every request is computed; the hit rate printed comes from the
+server's own ``sightsearch_api_kept_answers_total``. The bare routes get the same URLs. A third figure, *off*, is
+one URL on a second SightSearch server that keeps nothing (``api_response_cache_mb=0``): every request computed,
+as before there was a cache. The load tool is ``wrk``
+(Debian package ``wrk``); it shares the machine with the servers, so the ratios, and the server CPU time per request
+(which does not depend on what else runs), are the numbers to compare between machines.
 """
 
 from __future__ import annotations
@@ -24,17 +33,16 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+from _api_store import LISTING, cold_paths, fill_store
 from _demo import free_port
 
-LISTING = "/api/v1/products?limit=50"
 BARE_APP = textwrap.dedent("""
     import json, sys
     from pathlib import Path
@@ -67,34 +75,23 @@ BARE_APP = textwrap.dedent("""
 """)
 
 
-def fill_store(url: str, count: int) -> None:
-    """A migrated SQLite store with ``count`` products of a few shops: prices, brands, one image, three prices."""
-    from sqlalchemy import insert
-
-    from sightsearch.storage.db import create_db_engine, session_scope, upgrade_schema
-    from sightsearch.storage.models import ImageRecord, PriceObservation, Product
-
-    engine = create_db_engine(url)
-    upgrade_schema(engine)
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    products = [{"id": n + 1, "site": f"shop{n % 5}.example", "product_key": f"sku:S{n:05d}",
-                 "url": f"https://shop{n % 5}.example/{n}", "title": f"Sturdy ceramic kettle model {n}",
-                 "brand": ["Acme", "Globex", "Initech"][n % 3], "sku": f"S{n:05d}",
-                 "category": ["kitchen", "audio", "outdoor"][n % 3], "description": "A kettle. " * 20,
-                 "price": Decimal(f"{10 + n % 490}.{n % 100:02d}"), "currency": "USD",
-                 "availability": "InStock" if n % 7 else "OutOfStock", "images": [f"https://cdn.example/{n}.jpg"],
-                 "attributes": {"colour": ["red", "blue"][n % 2]}, "sources": {}, "content_hash": f"{n:064x}",
-                 "updated_at": start + timedelta(seconds=n)} for n in range(count)]
-    images = [{"url": f"https://cdn.example/{n}.jpg", "width": 800, "height": 600, "format": "JPEG", "bytes": 50_000,
-               "sha256": f"{n:064x}", "phash": f"{(n * 0x9E3779B97F4A7C15) % 2**64:016x}", "fetched_at": start}
-              for n in range(count)]
-    prices = [{"product_id": n + 1, "price": Decimal(f"{10 + (n + k) % 490}.00"), "currency": "USD",
-               "availability": "InStock", "valid_from": start + timedelta(days=k),
-               "valid_to": start + timedelta(days=k + 1) if k < 2 else None} for n in range(count) for k in range(3)]
-    with session_scope(engine) as session:
-        for model, rows in ((Product, products), (ImageRecord, images), (PriceObservation, prices)):
-            session.execute(insert(model), rows)
-    engine.dispose()
+# Each wrk thread walks the list from its own place (threads half a list apart), from the start the bench gives.
+ROTATE_LUA = """
+local count = 0
+function setup(thread)
+  count = count + 1
+  thread:set("thread_number", count)
+end
+function init(args)
+  paths = {}
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+  position = tonumber(args[2]) + (thread_number - 1) * math.floor(#paths / 2)
+end
+function request()
+  position = position + 1
+  return wrk.format("GET", paths[position % #paths + 1])
+end
+"""
 
 
 def cpu_seconds(pid: int) -> float:
@@ -124,35 +121,63 @@ def server(command: list[str], base: str, probe: str, env: dict[str, str] | None
         process.wait(timeout=10)
 
 
-def wrk(url: str, connections: int, seconds: float, pid: int) -> tuple[float, float, float]:
-    """Requests/s, p99 latency (s) and server CPU time per request (s), from ``wrk --latency`` against the server
-    ``pid``; any non-2xx answer fails the run. CPU per request does not depend on what else the machine runs."""
-    cpu_before = cpu_seconds(pid)
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", url],
-                         check=True, capture_output=True, text=True).stdout
+@dataclass
+class Target:
+    """What one wrk measurement hits: a URL (cold: a base and a file of paths, walked from ``start``)."""
+
+    url: str
+    pid: int
+    paths: Path | None = None
+    start: int = 0
+    metrics: str | None = None  # the server's /metrics, to count kept answers
+
+
+def wrk(target: Target, connections: int, seconds: float) -> tuple[float, float, float, int]:
+    """Requests/s, p99 latency (s), server CPU time per request (s) and the request count, from ``wrk --latency``
+    against ``target``; any non-2xx answer fails the run. CPU per request does not depend on what else the
+    machine runs."""
+    cpu_before = cpu_seconds(target.pid)
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", target.url]
+    if target.paths is not None:
+        command += ["-s", str(target.paths.with_suffix(".lua")), "--", str(target.paths), str(target.start)]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
-        raise RuntimeError(f"wrk saw errors against {url}:\n{out}")
+        raise RuntimeError(f"wrk saw errors against {target.url}:\n{out}")
     value, unit = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()  # type: ignore[union-attr]
-    cpu = cpu_seconds(pid) - cpu_before
+    cpu = cpu_seconds(target.pid) - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    return rps, float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit], cpu / max(requests, 1)
+    target.start += requests // 2 + 1  # each thread moved about half of them; the next run goes on from there
+    return rps, float(value) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[unit], cpu / max(requests, 1), requests
 
 
-def interleaved(targets: dict[str, tuple[str, int]], args: argparse.Namespace) -> dict[str, tuple[float, ...]]:
-    """Median (req/s, p99, CPU per request) per target (URL, server pid) over ``args.rounds`` rounds that alternate
-    the targets after a warm-up.
+def kept_answers(metrics_url: str) -> tuple[float, float]:
+    """(hits, misses) of the server's kept answers so far."""
+    text = httpx.get(metrics_url).raise_for_status().text
+    found = dict(re.findall(r'^sightsearch_api_kept_answers_total\{result="(\w+)"\} ([\d.e+]+)$', text, re.M))
+    return float(found.get("hit", 0)), float(found.get("miss", 0))
+
+
+def interleaved(targets: dict[str, Target], args: argparse.Namespace) -> dict[str, tuple[float, ...]]:
+    """Median (req/s, p99, CPU per request) and the hit rate per target over ``args.rounds`` rounds that
+    alternate the targets after a warm-up.
 
     Alternating, with both servers up, spreads the load of other processes on the machine over both sides.
     """
-    for url, pid in targets.values():
-        wrk(url, args.connections, 1, pid)
+    for target in targets.values():
+        wrk(target, args.connections, 1)
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
+    kept = {name: [0.0, 0.0] for name in targets}
     for _ in range(args.rounds):
-        for name, (url, pid) in targets.items():
-            runs[name].append(wrk(url, args.connections, args.seconds, pid))
-    return {name: tuple(statistics.median(column) for column in zip(*values, strict=True))
-            for name, values in runs.items()}
+        for name, target in targets.items():
+            before = kept_answers(target.metrics) if target.metrics else (0.0, 0.0)
+            *figures, _ = wrk(target, args.connections, args.seconds)
+            runs[name].append(tuple(figures))  # type: ignore[arg-type]
+            if target.metrics:
+                after = kept_answers(target.metrics)
+                kept[name] = [kept[name][0] + after[0] - before[0], kept[name][1] + after[1] - before[1]]
+    return {name: (*(statistics.median(column) for column in zip(*values, strict=True)),
+                   kept[name][0] / max(sum(kept[name]), 1)) for name, values in runs.items()}
 
 
 def main() -> None:
@@ -171,34 +196,64 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"
         fill_store(url, args.products)
-        ours, bare = f"http://127.0.0.1:{free_port()}", f"http://127.0.0.1:{free_port()}"
+        rotations = {}
+        for name, paths in cold_paths(url).items():
+            rotations[name] = Path(folder) / f"{name}-paths.txt"
+            rotations[name].write_text("\n".join(paths) + "\n")
+            rotations[name].with_suffix(".lua").write_text(ROTATE_LUA)
+        ours, unkept, bare = (f"http://127.0.0.1:{free_port()}" for _ in range(3))
         env = os.environ | {"SIGHTSEARCH_DATABASE_URL": url, "SIGHTSEARCH_DATA_DIR": folder}
-        command = [sys.executable, "-m", "sightsearch", "serve", "--port", ours.rsplit(":", 1)[1]]
-        with server(command, ours, LISTING, env) as ours_pid:
+        with ExitStack() as stack:
+            ours_pid = stack.enter_context(server(serve_command(ours), ours, LISTING, env))
+            unkept_pid = stack.enter_context(server(serve_command(unkept), unkept, LISTING,
+                                                    env | {"SIGHTSEARCH_API_RESPONSE_CACHE_MB": "0"}))
             sizes = {}
             for name, path in (("listing", LISTING), ("detail", detail)):
                 body = httpx.get(ours + path).raise_for_status().content
                 sizes[name] = (Path(folder) / f"{name}.json").write_bytes(body)
             bare_command = [sys.executable, "-c", BARE_APP, folder, bare.rsplit(":", 1)[1], options["http"],
                             options["loop"]]
-            with server(bare_command, bare, LISTING) as bare_pid:
-                targets = {}
-                for name, path in (("listing", LISTING), ("detail", detail)):
-                    targets |= {f"{name} sightsearch": (ours + path, ours_pid), f"{name} bare": (bare + path, bare_pid),
-                                f"{name} bare doc": (bare + "/doc" + path, bare_pid)}
-                results = interleaved(targets, args)
+            bare_pid = stack.enter_context(server(bare_command, bare, LISTING))
+            targets: dict[str, Target] = {}
+            for name, path in (("listing", LISTING), ("detail", detail)):
+                metrics = ours + "/metrics"
+                targets |= {f"{name} hot sightsearch": Target(ours + path, ours_pid, metrics=metrics),
+                            f"{name} hot bare": Target(bare + path, bare_pid),
+                            f"{name} hot bare doc": Target(bare + "/doc" + path, bare_pid),
+                            f"{name} cold sightsearch": Target(ours, ours_pid, rotations[name], metrics=metrics),
+                            f"{name} cold bare": Target(bare, bare_pid, rotations[name]),
+                            f"{name} off sightsearch": Target(unkept + path, unkept_pid)}
+            results = interleaved(targets, args)
+    report(results, sizes, detail, args, options)
+
+
+def serve_command(base: str) -> list[str]:
+    """``sightsearch serve`` on the port of ``base``."""
+    return [sys.executable, "-m", "sightsearch", "serve", "--port", base.rsplit(":", 1)[1]]
+
+
+def report(results: dict[str, tuple[float, ...]], sizes: dict[str, int], detail: str, args: argparse.Namespace,
+           options: dict[str, str]) -> None:
+    """The table: per endpoint and mode, each server's figures and SightSearch's ratios to the peers."""
     print(f"API on {args.products} products in SQLite; wrk -t2 -c{args.connections}, median of {args.rounds} x "
           f"{args.seconds:.0f} s; uvicorn 1 process each, http={options['http']}, loop={options['loop']}")
     print("bare: constant bytes in a Response; bare doc: the same document as a dict, encoded by FastAPI")
-    print(f"{'endpoint':10}{'server':13}{'req/s':>8}{'p99 ms':>9}{'CPU ms/req':>12}{'req/s ratio':>13}"
-          f"{'CPU ratio':>11}")
+    print("hot: one URL (answers kept in memory); cold: rotating over every listing cursor / product id; "
+          "off: one URL, a second server keeping nothing (api_response_cache_mb=0; its peers: the hot runs)")
+    print(f"{'endpoint':9}{'mode':6}{'server':13}{'req/s':>8}{'p99 ms':>9}{'CPU ms/req':>12}{'kept':>7}"
+          f"{'req/s ratio':>13}{'CPU ratio':>11}")
     for name, path in (("listing", LISTING), ("detail", detail)):
-        ours_rps, _, ours_cpu = results[f"{name} sightsearch"]
-        for peer in ("sightsearch", "bare", "bare doc"):
-            rps, p99, cpu = results[f"{name} {peer}"]
-            ratios = "" if peer == "sightsearch" else f"{ours_rps / rps:>13.2f}{cpu / ours_cpu:>11.2f}"
-            print(f"{name:10}{peer:13}{rps:>8.0f}{p99 * 1000:>9.2f}{cpu * 1000:>12.3f}{ratios}")
-        print(f"{'':10}GET {path}, {sizes[name]} bytes; ratios are sightsearch / peer (CPU: peer's / ours)")
+        for mode in ("hot", "cold", "off"):
+            ours_rps, _, ours_cpu, _ = results[f"{name} {mode} sightsearch"]
+            for peer in ("sightsearch", "bare", "bare doc"):
+                figures = results.get(f"{name} {mode if peer == 'sightsearch' or mode != 'off' else 'hot'} {peer}")
+                if figures is None:
+                    continue
+                rps, p99, cpu, hits = figures
+                kept = f"{hits:>7.0%}" if peer == "sightsearch" and mode != "off" else " " * 7
+                ratios = "" if peer == "sightsearch" else f"{ours_rps / rps:>13.2f}{cpu / ours_cpu:>11.2f}"
+                print(f"{name:9}{mode:6}{peer:13}{rps:>8.0f}{p99 * 1000:>9.2f}{cpu * 1000:>12.3f}{kept}{ratios}")
+        print(f"{'':15}GET {path}, {sizes[name]} bytes (hot); ratios are sightsearch / peer (CPU: peer's / ours)")
 
 
 if __name__ == "__main__":

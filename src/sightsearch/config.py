@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     ask_rate_limit: int = Field(30, ge=1, description="Questions and queries one API key (or client address without a key) may send per minute.")
     # Deployment: production refuses placeholder or empty secrets (docker-compose.yml sets production)
     environment: str = Field("development", pattern="^(development|production)$", description="development, or production: then empty or placeholder secrets (Flower password, passwords in the store, broker and Redis URLs) stop the process.")
+    # API response cache (issue 16): listing and detail answers kept until the next commit to the store
+    api_response_cache_mb: int = Field(32, ge=0, description="Megabytes of product listing and detail answers the API keeps in memory, each until the next commit to the store (0: none kept; ETags and 304s still work).")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from sightsearch.netaddr import is_loopback_host
+from sightsearch.api.conditional import ConditionalCache
 from sightsearch.api.console import mount_console
 from sightsearch.api.deps import API_KEY_HEADER
 from sightsearch.api.errors import install_error_handlers
@@ -56,6 +57,11 @@ def allowed_hosts(settings: Settings) -> list[str]:
 def _add_middleware(app: FastAPI, state: ApiState) -> None:
     """Outermost last: metrics see every answer, the size limit applies before any route reads a body."""
     settings = state.settings
+    # Innermost: a kept answer still passes the Host and cross-site guard and is counted by the metrics.
+    app.add_middleware(ConditionalCache, generation=state.store_generation,
+                       max_bytes=settings.api_response_cache_mb * 2**20, on_new_generation=state.images.expire,
+                       metrics=state.http_metrics,
+                       key_required=settings.api_auth_enabled and settings.api_read_requires_key)
     app.add_middleware(CatchErrors)
 
     def limit_for(path: str) -> int:

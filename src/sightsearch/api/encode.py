@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -33,23 +34,34 @@ def _utc(value: datetime | None) -> datetime | None:
 class RowEncoder:
     """Turns rows whose columns are ``fields`` (in that order) into JSON-ready dicts, as the response model would.
 
-    Money fields become money strings and datetimes move to UTC; every other value goes as it is (an
-    ``orjson.Fragment`` for JSON columns read as text, so they are neither decoded nor encoded again).
+    Money fields become money strings and datetimes move to UTC; ``fragments`` (JSON columns read as text) go out
+    as ``orjson.Fragment``, neither decoded nor encoded again; every other value goes as it is. Works by position
+    on a plain tuple of the row: a SQLAlchemy row's attribute access costs ~0.4 us a column.
     """
 
-    def __init__(self, fields: Iterable[str]) -> None:
+    def __init__(self, fields: Iterable[str], fragments: Iterable[str] = ()) -> None:
         self.fields = tuple(fields)
-        self._money = [name for name in self.fields if name in MONEY_FIELDS]
-        self._times = [name for name in self.fields if name in TIME_FIELDS]
+        fragments = frozenset(fragments)
+        self._money = [at for at, name in enumerate(self.fields) if name in MONEY_FIELDS]
+        self._times = [at for at, name in enumerate(self.fields) if name in TIME_FIELDS]
+        self._fragments = [at for at, name in enumerate(self.fields) if name in fragments]
 
     def __call__(self, row: Any) -> dict[str, Any]:
-        out = dict(zip(self.fields, row, strict=True))
-        for name in self._money:
-            if out[name] is not None:
-                out[name] = money(out[name])
-        for name in self._times:
-            out[name] = _utc(out[name])
-        return out
+        values = list(row)
+        if len(values) != len(self.fields):
+            raise ValueError(f"a row of {len(values)} columns for {len(self.fields)} fields")
+        for at in self._money:
+            if values[at] is not None:
+                values[at] = _money(values[at])
+        for at in self._times:
+            values[at] = _utc(values[at])
+        for at in self._fragments:
+            values[at] = json_fragment(values[at])
+        return dict(zip(self.fields, values))
+
+
+# Prices repeat across a page and across pages; formatting one costs ~0.8 us. Equal Decimals give equal strings.
+_money = lru_cache(maxsize=8192)(money)
 
 
 def json_fragment(text: str | None) -> orjson.Fragment | None:

@@ -41,16 +41,46 @@ class SortSpec:
         """ORDER BY clauses: NULLs last, then the value, then the id, all in this spec's direction."""
         keys = [self.column.desc() if self.descending else self.column.asc(),
                 self.id_column.desc() if self.descending else self.id_column.asc()]
+        if self.column is self.id_column:
+            keys = keys[1:]
         return [case((self.column.is_(None), 1), else_=0).asc(), *keys] if self.nullable else keys
 
     def after(self, value: Any, last_id: Any) -> ColumnElement[bool]:
         """WHERE clause selecting the rows strictly after ``(value, last_id)`` in this order."""
-        later_id = self.id_column < last_id if self.descending else self.id_column > last_id
         if value is None:
-            return and_(self.column.is_(None), later_id)
-        later = self.column < value if self.descending else self.column > value
-        clause = or_(later, and_(self.column == value, later_id))
+            return and_(self.column.is_(None), self._later_id(last_id))
+        clause = self._after_value(value, last_id)
         return or_(clause, self.column.is_(None)) if self.nullable else clause
+
+    def segments(self, after: tuple[Any, Any] | None, value: Any = None,
+                 last_id: Any = None) -> list[tuple[list[ColumnElement[bool]], list[ColumnElement[Any]]]]:
+        """This order as (WHERE clauses, ORDER BY) parts to read one after the other, from the position ``after``
+        (None: from the start), compared through the expressions ``value`` and ``last_id``.
+
+        A nullable column is read in two parts, its values then its NULLs, each in an order an index on the
+        column gives: one ORDER BY with NULLs last, as ``order_by()`` writes it, makes SQLite sort the whole table.
+        """
+        keys = self.order_by()[1:] if self.nullable else self.order_by()
+        if not self.nullable:
+            return [([self.after(value, last_id)] if after is not None else [], keys)]
+        id_keys = [self.id_column.desc() if self.descending else self.id_column.asc()]
+        if after is not None and after[0] is None:  # already among the NULLs
+            return [([self.column.is_(None), self._later_id(last_id)], id_keys)]
+        nulls = ([self.column.is_(None)], id_keys)
+        values = [self.column.is_not(None)] + ([self._after_value(value, last_id)] if after is not None else [])
+        return [(values, keys), nulls]
+
+    def _later_id(self, last_id: Any) -> ColumnElement[bool]:
+        return self.id_column < last_id if self.descending else self.id_column > last_id
+
+    def _after_value(self, value: Any, last_id: Any) -> ColumnElement[bool]:
+        # Written so an index on the column can seek to the position: SQLite reads ``col > v OR (col = v AND
+        # id > last)`` from the start of the index, ``col >= v AND (col > v OR id > last)`` from v.
+        if self.column is self.id_column:
+            return self._later_id(last_id)
+        from_value = self.column <= value if self.descending else self.column >= value
+        later = self.column < value if self.descending else self.column > value
+        return and_(from_value, or_(later, self._later_id(last_id)))
 
 
 def encode_cursor(spec: SortSpec, value: Any, last_id: Any) -> str:

@@ -107,12 +107,13 @@ def _utc(value: datetime) -> datetime:
 
 
 def listing_query(filters: ProductFilters, spec: SortSpec, after: tuple[Any, Any] | None, limit: int,
-                  columns: tuple[Any, ...]) -> tuple[Select[Any], dict[str, Any]]:
-    """The SELECT of one page and its parameters: filters, keyset position, order, ``limit + 1`` rows (to know
-    whether more follow).
+                  columns: tuple[Any, ...]) -> tuple[tuple[Select[Any], ...], dict[str, Any]]:
+    """The SELECTs of one page, to run in order until ``limit + 1`` rows are read (to know whether more follow),
+    and their parameters: filters, keyset position, order.
 
-    Only ``columns`` are read: skipping the description and the JSON attributes makes a page ~3x cheaper. The
-    statement depends only on which filters are set, so it is built once per shape and reused: building and
+    Several SELECTs when the sort column may be NULL (its values, then its NULLs; ``SortSpec.segments``). Only
+    ``columns`` are read: skipping the description and the JSON attributes makes a page ~3x cheaper. The
+    statements depend only on which filters are set, so they are built once per shape and reused: building and
     caching a fresh SELECT cost as much as running it.
     """
     params = filters.params() | {"limit": limit + 1}
@@ -120,14 +121,15 @@ def listing_query(filters: ProductFilters, spec: SortSpec, after: tuple[Any, Any
     if after is not None:
         params |= {"after_id": after[1]} | ({} if after_null else {"after_value": after[0]})
     shape = (spec, tuple(name for name in _CONDITIONS if name in params), after is not None, after_null, columns)
-    return _statement(*shape), params
+    return _statements(*shape), params
 
 
 @lru_cache(maxsize=512)
-def _statement(spec: SortSpec, filters: tuple[str, ...], has_after: bool, after_null: bool,
-               columns: tuple[Any, ...]) -> Select[Any]:
+def _statements(spec: SortSpec, filters: tuple[str, ...], has_after: bool, after_null: bool,
+                columns: tuple[Any, ...]) -> tuple[Select[Any], ...]:
     query = select(*columns).where(*(_CONDITIONS[name]() for name in filters))
-    if has_after:
-        value = None if after_null else bindparam("after_value", type_=spec.column.type)
-        query = query.where(spec.after(value, bindparam("after_id", type_=spec.id_column.type)))
-    return query.order_by(*spec.order_by()).limit(bindparam("limit"))
+    after = (None if after_null else 0, 0) if has_after else None  # only its shape matters here
+    value = None if after_null else bindparam("after_value", type_=spec.column.type)
+    last_id = bindparam("after_id", type_=spec.id_column.type)
+    return tuple(query.where(*where).order_by(*order).limit(bindparam("limit"))
+                 for where, order in spec.segments(after, value, last_id))

@@ -76,6 +76,10 @@ class ImageCatalogCache:
         self._signature: tuple[object, ...] | None = None
         self._checked_at = -math.inf
 
+    def expire(self) -> None:
+        """Look at the store's signature on the next ``get`` (the store is known to have changed)."""
+        self._checked_at = -math.inf
+
     def get(self, session: Session) -> ImageCatalog:
         """The catalog for the store as it is now (one rebuild at a time; readers share the result)."""
         catalog = self._catalog

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from sightsearch.api.generation import StoreGeneration, store_generation
 from sightsearch.api.similarity import ImageCatalogCache
 from sightsearch.api.submit import RunSubmitter, make_submitter
 from sightsearch.api.telemetry import build_registry
@@ -33,6 +34,7 @@ class ApiState:
         self.images = ImageCatalogCache(settings.near_duplicate_distance)
         self._db_pool: ThreadPoolExecutor | None = None
         self._decode_pool: ThreadPoolExecutor | None = None
+        self._generation: StoreGeneration | None = None
         self.decode_budget = DecodeBudget(settings.api_image_decode_mb * 2**20)
         self.registry, self.http_metrics = build_registry(lambda: self.engine)
 
@@ -63,6 +65,12 @@ class ApiState:
             self._decode_pool = ThreadPoolExecutor(DECODE_THREADS, thread_name_prefix="sightsearch-decode")
         return await asyncio.get_running_loop().run_in_executor(self._decode_pool, function, *args)
 
+    def store_generation(self) -> StoreGeneration | None:
+        """The reader of the store's generation (made on first use), or None for a store it cannot watch."""
+        if self._generation is None:
+            self._generation = store_generation(self.engine, self.run_db)
+        return self._generation
+
     @property
     def submitter(self) -> RunSubmitter:
         """The run submitter, created on the first submission."""
@@ -78,6 +86,8 @@ class ApiState:
         """Stop background runs and dispose of the engine if this app created it."""
         if self._submitter is not None:
             await self._submitter.close()
+        if self._generation is not None:
+            self._generation.close()
         for pool in (self._db_pool, self._decode_pool):
             if pool is not None:
                 pool.shutdown(wait=False)

@@ -23,6 +23,10 @@ class HttpMetrics:
                                 ("method", "route", "status"), registry=registry)
         self.latency = Histogram("sightsearch_api_request_seconds", "HTTP request latency of the API, seconds.",
                                  ("method", "route"), buckets=LATENCY_BUCKETS, registry=registry)
+        self.kept_answers = Counter("sightsearch_api_kept_answers_total",
+                                    "Cacheable GETs answered from a kept answer (hit) or computed (miss).",
+                                    ("result",), registry=registry)
+        self.hits, self.misses = self.kept_answers.labels("hit"), self.kept_answers.labels("miss")
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Record one finished request."""

@@ -34,6 +34,7 @@ class Product(Base):
         Index("ix_products_brand", "brand"),
         Index("ix_products_price", "price"),
         Index("ix_products_updated_at", "updated_at"),
+        Index("ix_products_title", "title"),  # the API listing sorted by title (migration 0006)
         # PostgreSQL only (migration 0003): JSONB containment filters on attributes, trigram text search on titles.
         Index("ix_products_attributes", "attributes", postgresql_using="gin",
               postgresql_ops={"attributes": "jsonb_path_ops"}).ddl_if(dialect="postgresql"),

@@ -12,7 +12,7 @@ from sqlalchemy import Text as Text_
 from sqlalchemy.orm import Session
 
 from sightsearch.api.deps import READ_ACCESS, IdPath, SettingsDep, StateDep
-from sightsearch.api.encode import RowEncoder, json_fragment, json_response
+from sightsearch.api.encode import RowEncoder, json_response
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import decode_cursor, page_of
 from sightsearch.api.product_query import PRODUCTS, ProductFilters, ProductSort, listing_query, sort_spec, sort_value
@@ -21,7 +21,6 @@ from sightsearch.api.schemas import ImageOut, Page, PricePoint, ProductDetail, P
 from sightsearch.api.similarity import ImageCatalog
 from sightsearch.api.state import ApiState
 from sightsearch.images import hamming
-from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
 
 router = APIRouter(prefix=f"{API_PREFIX}/products",
@@ -35,7 +34,7 @@ SUMMARY_FIELDS = tuple(ProductSummary.model_fields)
 # The image list is read as JSON text and goes out as it is: decoding and re-encoding 50 lists was a tenth of a page.
 SUMMARY_COLUMNS = tuple(cast(PRODUCTS.c.images, Text_).label("images") if name == "images" else PRODUCTS.c[name]
                         for name in SUMMARY_FIELDS)
-encode_summary = RowEncoder(SUMMARY_FIELDS)
+encode_summary = RowEncoder(SUMMARY_FIELDS, fragments=("images",))
 DETAIL_FIELDS = tuple(name for name in ProductDetail.model_fields if hasattr(Product, name))
 DETAIL_COLUMNS = [PRODUCTS.c[name] for name in DETAIL_FIELDS]
 IMAGE_FIELDS = tuple(ImageOut.model_fields)
@@ -53,7 +52,14 @@ NEWEST_PRICES = (select(*PRICE_COLUMNS).where(_PRICES.product_id == bindparam("i
                  .order_by(_PRICES.valid_from.desc(), _PRICES.id.desc()).limit(bindparam("limit")))
 
 
-@router.get("", response_model=Page[ProductSummary])
+# Answered by api/conditional.py: every 200 of these routes carries an ETag to send back in If-None-Match.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    200: {"headers": {"ETag": {"description": "Validator of this answer, for If-None-Match.",
+                               "schema": {"type": "string"}}}},
+    304: {"description": "Not modified: If-None-Match named the current ETag (no body)"}}
+
+
+@router.get("", response_model=Page[ProductSummary], responses=NOT_MODIFIED)
 async def list_products(
     state: StateDep,
     site: Annotated[str | None, Query(max_length=255, description="Exact site (host[:port]).")] = None,
@@ -72,22 +78,28 @@ async def list_products(
     spec = sort_spec(sort)
     filters = ProductFilters(site, category, brand, min_price, max_price, availability, q, updated_since)
     after = decode_cursor(spec, cursor) if cursor else None
-    query, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
+    queries, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
-    rows = await state.run_db(read_rows, state.engine, query, params)
+    rows = await state.run_db(read_page, state.engine, queries, params)
     items, next_cursor = page_of(rows, limit, spec, lambda product: sort_value(spec, product))
-    body = {"items": [{**encode_summary(row), "images": json_fragment(row.images)} for row in items],
+    body = {"items": [encode_summary(row) for row in items],
             "next_cursor": next_cursor}
     return json_response(body, Page[ProductSummary])
 
 
-def read_rows(engine: Engine, query: Select[Any], params: dict[str, Any] | None = None) -> list[Row[Any]]:
-    """Every row of ``query`` (with ``params``), on a pooled connection held only for the query."""
+def read_page(engine: Engine, queries: tuple[Select[Any], ...], params: dict[str, Any]) -> list[Row[Any]]:
+    """The rows of ``queries`` (with ``params``) in order, up to ``params["limit"]``, on a pooled connection held
+    only for the page; a query runs only when the ones before it left the page short."""
+    rows: list[Row[Any]] = []
     with engine.connect() as connection:
-        return list(connection.execute(query, params or {}))
+        for query in queries:
+            rows += connection.execute(query, params | {"limit": params["limit"] - len(rows)}).all()
+            if len(rows) >= params["limit"]:
+                break
+    return rows
 
 
-@router.get("/{product_id}", response_model=ProductDetail)
+@router.get("/{product_id}", response_model=ProductDetail, responses=NOT_MODIFIED)
 async def get_product(product_id: IdPath, state: StateDep, settings: SettingsDep) -> Response:
     """One product with its image records, near-duplicate products and its last 500 prices (oldest first)."""
     body = await state.run_db(product_detail, state, product_id, settings.near_duplicate_distance)
@@ -96,14 +108,17 @@ async def get_product(product_id: IdPath, state: StateDep, settings: SettingsDep
 
 def product_detail(state: ApiState, product_id: int, max_distance: int) -> dict[str, Any]:
     """The detail document of one product (``ProductDetail``'s fields), or a 404 error."""
-    with session_scope(state.engine) as session:
-        product = session.execute(PRODUCT_BY_ID, {"id": product_id}).first()
+    # Core statements on one connection; an ORM session over the same connection for the near-duplicate lookups
+    # (their queries run only when there is something to look up). A session of its own per request, with its
+    # commit, cost a third of the route.
+    with state.engine.connect() as connection, Session(bind=connection) as session:
+        product = connection.execute(PRODUCT_BY_ID, {"id": product_id}).first()
         if product is None:
             raise ApiError(404, "not_found", f"no product with id {product_id}")
         urls = [url for url in product.images or () if isinstance(url, str)]
-        images = list(session.execute(IMAGES_BY_URL, {"urls": urls})) if urls else []
-        newest = session.execute(NEWEST_PRICES, {"id": product_id, "limit": PRICE_HISTORY_LIMIT})
-        prices = [encode_price(point) for point in reversed(list(newest))]
+        images = connection.execute(IMAGES_BY_URL, {"urls": urls}).all() if urls else []
+        newest = connection.execute(NEWEST_PRICES, {"id": product_id, "limit": PRICE_HISTORY_LIMIT}).all()
+        prices = [encode_price(point) for point in reversed(newest)]
         similar = near_duplicates(session, state.images.get(session), product_id, images, max_distance)
     return {**encode_detail(product), "image_records": [encode_image(image) for image in images],
             "near_duplicates": [near.model_dump(mode="json") for near in similar], "price_history": prices}
