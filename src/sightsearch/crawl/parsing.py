@@ -15,6 +15,7 @@ import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from sightsearch.crawl.analysis import PageAnalysis, analyse_page, failed_analysis
@@ -22,6 +23,7 @@ from sightsearch.crawl.analysis import PageAnalysis, analyse_page, failed_analys
 log = logging.getLogger(__name__)
 
 Arguments = tuple[Any, ...]  # analyse_page's arguments: (page, request, run_id, spec, selectors, keep_inferred)
+BatchAnalyser = Callable[[list[Arguments]], list[PageAnalysis]]
 
 _MAX_BATCH = 16  # pages per call: enough to amortise the hand-off, small enough to keep results flowing
 _BATCHES_PER_PROCESS = 2  # one being parsed, one waiting in the pool's queue, so a parser never idles on IPC
@@ -100,7 +102,7 @@ class BatchedPoolParser:
     pages that happened to share its batch or its pool.
     """
 
-    def __init__(self, processes: int, *, analyse: Any = analyse_pages) -> None:
+    def __init__(self, processes: int, *, analyse: BatchAnalyser = analyse_pages) -> None:
         self.processes = processes
         self.analyse = analyse  # a picklable top-level function of a batch, like ``analyse_pages``
         self._waiting: list[tuple[Arguments, asyncio.Future[PageAnalysis]]] = []
