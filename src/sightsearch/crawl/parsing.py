@@ -13,9 +13,9 @@ import atexit
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Callable
 from typing import Any, Protocol
 
 from sightsearch.crawl.analysis import PageAnalysis, analyse_page, failed_analysis
