@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sightsearch.crawl import canonicalize_url, same_site, site_of, url_fingerprint
+from sightsearch.crawl.urls import _canonicalize, base_origin, is_plain_canonical, join_url
 
 
 @pytest.mark.parametrize(
@@ -40,3 +45,39 @@ def test_site_keys() -> None:
     assert same_site("http://ex.com/a", "http://EX.com:80/b")
     assert same_site("http://ex.com/a", "https://ex.com/a")  # one shop, the key products are stored under
     assert not same_site("http://ex.com/a", "http://www.ex.com/a")
+
+
+# URL pieces that sit on either side of the plain forms' borders: case, ports, dot segments, escapes, params,
+# tracking and unsorted queries, fragments, whitespace, non-ASCII, userinfo, IPv6.
+_HOSTS = ["ex.com", "EX.com", "ex.com.", "127.0.0.1", "ex.com:80", "ex.com:443", "ex.com:8080", "ex.com:080",
+          "ex.com:99999", "xn--bcher-kva.de", "bücher.de", "a-b.ex", "user@ex.com", "[::1]", ""]
+_PIECES = ["a", "Z", "0", "-", ".", "_", "~", "/", "//", "/./", "/../", "/.", "..", "%2f", "%41", ";", "?", "&", "=",
+           "#", ":", "@", "+", "'", "(", "!", "$", ",", "*", " ", "\t", "é", "\\", "utm_source", "page=2", "b=1", "a=1"]
+_TAILS = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(scheme=st.sampled_from(["http", "https", "HTTP", "ftp"]), host=st.sampled_from(_HOSTS), tail=_TAILS)
+def test_a_url_recognised_as_plain_is_what_full_canonicalization_gives(scheme: str, host: str, tail: str) -> None:
+    url = f"{scheme}://{host}{tail}"
+    if is_plain_canonical(url):
+        assert _canonicalize(url) == url
+
+
+@settings(max_examples=3000, deadline=None)
+@given(base=st.sampled_from(["http://ex.com/a/b?q=1", "https://EX.com:8443/a/", "http://ex.com", "ftp://ex.com/a",
+                             "http://127.0.0.1:5000/c/x?page=2#top", "", "/relative"]),
+       href=st.one_of(_TAILS, st.sampled_from(["http://", "https://", "//"]).flatmap(
+           lambda start: st.sampled_from(_HOSTS).flatmap(lambda host: _TAILS.map(lambda tail: start + host + tail)))))
+def test_joining_a_link_gives_what_urljoin_gives(base: str, href: str) -> None:
+    assert join_url(base, base_origin(base), href) == urljoin(base, href)
+
+
+def test_the_plain_forms_cover_the_usual_links() -> None:
+    plain = ["http://127.0.0.1:8765/p/blue-kettle-12", "https://shop.example.com/c/kitchen?page=2",
+             "https://www.example.de/dp/B07FW264WL/ref=sr_1_1?keywords=kettle&qid=17"]
+    assert all(is_plain_canonical(url) for url in plain)
+    assert not any(is_plain_canonical(url) for url in ["https://ex.com/c?page=2&a=1", "http://ex.com:80/",
+                                                      "https://ex.com/c?utm_source=x", "https://Ex.com/",
+                                                      "https://ex.com/a/../b", "https://ex.com/a#top"])
+    assert join_url("http://ex.com/a/b", "http://ex.com", "/p/1?page=2") == "http://ex.com/p/1?page=2"

@@ -15,7 +15,7 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from sightsearch.crawl.base import CrawlRequest
-from sightsearch.crawl.urls import canonicalize_url, site_of
+from sightsearch.crawl.urls import base_origin, canonicalize_url, join_url, site_of
 from sightsearch.extract.document import Document, parse_html
 
 # Files that are never HTML pages: fetching them would waste the page budget.
@@ -150,12 +150,13 @@ def discover_links(
     product = _Matcher(root, product_link_selectors or [])
     pagination = _Matcher(root, pagination_selectors or [])
     base, site = _base_url(root, page_url), site_of(page_url)
+    origin = base_origin(base)
     found: dict[str, CrawlRequest] = {}
     for node in root.iter("a"):  # a tree walk in C: faster than an XPath query here
         href = node.get("href")
         if href is None:
             continue
-        url = canonicalize_url(urljoin(base, href.strip()))
+        url = canonicalize_url(join_url(base, origin, href.strip()))
         if url in found:
             continue
         parts = urlsplit(url)  # once per link, for every check below

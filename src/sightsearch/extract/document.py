@@ -9,7 +9,7 @@ import codecs
 import html
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 from charset_normalizer import from_bytes
@@ -115,7 +115,7 @@ class Document:
         if self.tree is None:
             return []
         try:
-            return self.tree.xpath(query)
+            return compiled_xpath(query)(self.tree)
         except etree.XPathError:
             return []
 
@@ -134,6 +134,16 @@ class Document:
         return clean_text(found[0]) if found else None
 
 
+@lru_cache(maxsize=512)
+def compiled_xpath(query: str) -> etree.XPath:
+    """``query`` compiled once: lxml compiles a string query again on every call. Raises ``XPathSyntaxError``."""
+    return etree.XPath(query)
+
+
+# Plain strings, not lxml's "smart" ones that remember their parent: joined at once, never asked for it.
+_DESCENDANT_TEXTS = etree.XPath(".//text()", smart_strings=False)
+
+
 def clean_text(value: object) -> str:
     """Collapse whitespace (including no-break spaces) in a text value."""
     return " ".join(str(value).split())
@@ -142,7 +152,7 @@ def clean_text(value: object) -> str:
 def element_text(element: etree._Element) -> str:
     """The text of an element, whitespace collapsed (scripts and styles are already gone from the tree)."""
     try:
-        parts = element.xpath(".//text()")
+        parts = _DESCENDANT_TEXTS(element)
     except (etree.XPathError, ValueError):
         return ""
     return clean_text(" ".join(parts))

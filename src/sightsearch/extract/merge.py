@@ -45,7 +45,7 @@ def merge_values(found: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any
     sources: dict[str, str] = {}
     for source, fields in found:
         for field in _SCALAR_FIELDS:
-            if field not in values and usable(field, fields.get(field)):
+            if field in fields and field not in values and usable(field, fields[field]):
                 if field == "currency" and "price" in values and sources["price"] != source:
                     continue  # wait for the price's own source, handled below
                 values[field], sources[field] = fields[field], source

@@ -29,6 +29,7 @@ _UNIT_PRICE = re.compile(r"^\(|/\s*\d*\s*[^\W\d]{1,6}\.?\s*\)?$|\bper\b", re.IGN
 # A number followed by its cents in a separate element: "1.299" + ",00", or "19" + "99" in a <sup>.
 _CENTS_PART = re.compile(r"^[.,]\d{1,2}\b|^\d{2}$")
 _NUMBER_END = re.compile(r"\d[.,]?$")
+_TEXTS_INSIDE = etree.XPath(".//text()[normalize-space()]")  # smart strings: each knows its parent element
 
 
 class PriceCandidate(NamedTuple):
@@ -92,7 +93,7 @@ def _candidate(page: Page, element: etree._Element, text: str | None = None) -> 
 
 def _element_candidates(page: Page, element: etree._Element) -> list[PriceCandidate | None]:
     """One candidate per priced text when a price box holds several ("<s>49 890</s> 44 890"), else the box."""
-    parts = [(node.getparent(), " ".join(node.split())) for node in element.xpath(".//text()[normalize-space()]")]
+    parts = [(node.getparent(), " ".join(node.split())) for node in _TEXTS_INSIDE(element)]
     priced = [(owner, text) for owner, text in parts if any(c.isdigit() for c in text) and find_currency(text)]
     if len(priced) >= 2:
         return [_candidate(page, owner, text) for owner, text in priced]
