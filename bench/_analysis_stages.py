@@ -20,8 +20,9 @@ PATCHES = (
     ("sightsearch.extract.document", "parse_html", "parse (lxml)"),
     ("sightsearch.crawl.analysis", "load_document", "document (scripts, hints)"),
     ("sightsearch.crawl.analysis", "discover_links", "links"),
-    ("sightsearch.crawl.analysis", "page_record", "record (dump + ProductRecord)"),
-    ("sightsearch.extract.page_record", "extract_product", "extract (rest)"),
+    ("sightsearch.crawl.analysis", "page_record", "record (ProductRecord)"),
+    ("sightsearch.extract.page_record", "extract_product", "extract (rest)"),  # before issue 16
+    ("sightsearch.extract.page_record", "product_fields", "extract (rest)"),
     ("sightsearch.extract.extractor", "apply_spec", "spec"),
     ("sightsearch.extract.extractor", "labelled_values", "heuristics: labels (+ visible texts)"),
     ("sightsearch.extract.extractor", "extract_heuristics", "heuristics: identity, image, title"),
@@ -33,7 +34,6 @@ PATCHES = (
     ("sightsearch.extract.scoring", "brand_candidates", "scoring: brand"),
     ("sightsearch.extract.extractor", "apply_decisions", "scoring: apply"),
     ("sightsearch.extract.extractor", "breadcrumb_category", "breadcrumb"),
-    ("sightsearch.extract.extractor", "ExtractedProduct", "ExtractedProduct (pydantic)"),
 )
 _SOURCES = ("sightsearch.extract.extractor", "_STRUCTURED_SOURCES")
 
