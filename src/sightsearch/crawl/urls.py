@@ -20,33 +20,35 @@ _TRACKING_PARAM = re.compile(
 _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
 
 
-# A URL that is already canonical, recognised without taking it apart: an http(s) scheme, a lower-case ASCII host, a
-# port only when it is not the default, a path of characters that need no escaping and no dot segment, and a query
-# of ``name=value`` pairs of unreserved characters, sorted, none of them tracking. Most links of real pages have this
-# form, and recognising it costs a regex match instead of two URL parsers (tests hold it to the full path).
+# A simple URL, canonicalized without parsing it: an http(s) scheme, a lower-case ASCII host, a port only when it is
+# not the default, a path of characters that need no escaping and no dot segment, a query of ``name=value`` pairs of
+# unreserved characters, and any fragment. Its canonical form is the same URL with the fragment and the tracking
+# pairs dropped and the pairs sorted. Most links of real pages have this form, and a regex match replaces two URL
+# parsers (tests hold it to the full path, character class by character class).
 _SAFE_PATH = r"/[A-Za-z0-9._~!$&'()*+,=:@/-]*"
 _PAIR = r"[A-Za-z0-9._~-]+=[A-Za-z0-9._~-]*"
-_PLAIN_URL = re.compile(rf"(https?)://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::([1-9][0-9]{{0,4}}))?({_SAFE_PATH})"
-                        rf"(?:\?({_PAIR}(?:&{_PAIR})*))?")
-_PLAIN_REFERENCE = re.compile(rf"(?!//){_SAFE_PATH}(?:\?({_PAIR}(?:&{_PAIR})*))?")
+_QUERY = rf"(?:\?({_PAIR}(?:&{_PAIR})*))?"
+_SIMPLE_URL = re.compile(rf"(https?)://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::([1-9][0-9]{{0,4}}))?({_SAFE_PATH}){_QUERY}"
+                         r"(#[A-Za-z0-9._~!$&'()*+,;=:@/?%-]*)?")
+_PLAIN_REFERENCE = re.compile(rf"(?!//){_SAFE_PATH}{_QUERY}")
+_PLAIN_URL = re.compile(rf"(https?)://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[1-9][0-9]{{0,4}})?{_SAFE_PATH}{_QUERY}")
 
 
-def _plain_query(query: str | None) -> bool:
-    if not query:
-        return True
-    pairs = [tuple(pair.split("=", 1)) for pair in query.split("&")]
-    return pairs == sorted(pairs) and not any(_TRACKING_PARAM.match(name) for name, _ in pairs)
-
-
-def is_plain_canonical(url: str) -> bool:
-    """True when ``url`` is recognisably its own canonical form (False says nothing: it may still be canonical)."""
-    match = _PLAIN_URL.fullmatch(url)
+def quick_canonical(url: str) -> str | None:
+    """The canonical form of a simple URL (see above), computed without parsing it; None for any other URL."""
+    match = _SIMPLE_URL.fullmatch(url)
     if match is None or "/." in match.group(3):
-        return False
-    scheme, port = match.group(1), match.group(2)
+        return None
+    scheme, port, query = match.group(1), match.group(2), match.group(4)
     if port is not None and (int(port) > 65535 or int(port) == _DEFAULT_PORTS[scheme]):
-        return False
-    return _plain_query(match.group(4))
+        return None
+    if not query:
+        return url if match.group(5) is None else url[: match.end(3)]
+    pairs = [pair.split("=", 1) for pair in query.split("&")]
+    kept = sorted(pair for pair in pairs if not _TRACKING_PARAM.match(pair[0]))
+    if kept == pairs and match.group(5) is None:
+        return url
+    return url[: match.end(3)] + ("?" + "&".join(f"{name}={value}" for name, value in kept) if kept else "")
 
 
 def base_origin(base: str) -> str:
@@ -61,7 +63,7 @@ def join_url(base: str, origin: str, href: str) -> str:
     if href[:1] == "/":
         if origin and _PLAIN_REFERENCE.fullmatch(href) and "/." not in href:
             return origin + href
-    elif href[:4] == "http" and _PLAIN_URL.fullmatch(href):
+    elif href[:4] == "http" and _PLAIN_URL.fullmatch(href):  # no fragment: urljoin would keep it
         return href
     return urljoin(base, href)
 
@@ -85,7 +87,8 @@ def canonicalize_url(url: str) -> str:
     cached = _canonical_cache.get(url)
     if cached is not None:
         return cached
-    return _remember(_canonical_cache, url, url if is_plain_canonical(url) else _canonicalize(url))
+    quick = quick_canonical(url)
+    return _remember(_canonical_cache, url, quick if quick is not None else _canonicalize(url))
 
 
 def _canonicalize(url: str) -> str:
