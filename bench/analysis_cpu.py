@@ -8,7 +8,7 @@ Usage:
 
 Two sets of pages: a few hundred pages of the 5,000-product demo shop, fetched over loopback with the crawler's own
 ``HttpFetcher`` (product and listing pages in the crawl's proportion), and the 70 saved real product pages of the
-extraction benchmark. Each round runs ``analyse_page`` over every page in order with the URL caches emptied first,
+extraction benchmark. Each round runs ``analyse_page`` over every page in order with the caches emptied first,
 as a parser process meets them in a crawl; a page's figure is its median over the rounds (``time.process_time``:
 CPU, so a busy shared machine does not skew it). The stage table comes from a separate, instrumented round set.
 
@@ -93,8 +93,14 @@ def load_corpus(path: str | None) -> Corpus:
 
 
 def _clear_url_caches() -> None:
+    """Forget what earlier rounds remembered (URL caches, every ``lru_cache`` of the package), so a round sees each
+    page once, as a crawl does, and only what pages of one round share is reused."""
     for name in ("_canonical_cache", "_site_cache"):
         getattr(urls, name, {}).clear()
+    for module in [module for name, module in sys.modules.items() if name.startswith("sightsearch.")]:
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
 
 
 def _analyse(page: FetchedPage, request: CrawlRequest) -> PageAnalysis:
@@ -102,7 +108,7 @@ def _analyse(page: FetchedPage, request: CrawlRequest) -> PageAnalysis:
 
 
 def time_pages(pages: list[tuple[FetchedPage, CrawlRequest]], rounds: int) -> list[float]:
-    """Median CPU seconds of ``analyse_page`` per page over ``rounds`` passes (URL caches emptied each pass)."""
+    """Median CPU seconds of ``analyse_page`` per page over ``rounds`` passes (caches emptied each pass)."""
     timings: list[list[float]] = [[] for _ in pages]
     for _ in range(rounds):
         _clear_url_caches()

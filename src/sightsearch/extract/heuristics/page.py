@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from lxml import etree
 
@@ -166,7 +166,11 @@ def _element_kinds(element: etree._Element) -> frozenset[str]:
     attributes = element.attrib
     if not ("class" in attributes or "id" in attributes or "itemprop" in attributes):
         return _NO_KINDS  # most elements: skip the string work
-    label = f"{attributes.get('class', '')} {attributes.get('id', '')} {attributes.get('itemprop', '')}"
+    return _label_kinds(f"{attributes.get('class', '')} {attributes.get('id', '')} {attributes.get('itemprop', '')}")
+
+
+@lru_cache(maxsize=4096)  # a site's templates reuse their class names on every page
+def _label_kinds(label: str) -> frozenset[str]:
     kinds = {_KIND_OF_WORD[match.lower()] for match in _ANY_KEYWORD.findall(label)}
     return frozenset(kinds) if kinds else _NO_KINDS
 
