@@ -180,6 +180,11 @@ def marker(element: etree._Element) -> str:
     return f"{element.get('class') or ''} {element.get('id') or ''}"
 
 
+@lru_cache(maxsize=4096)  # a site's templates reuse their class names on every page
+def _off_product_marker(label: str) -> bool:
+    return OFF_PRODUCT.search(label) is not None
+
+
 def is_off_product(element: etree._Element, depth: int = 14) -> bool:
     """True when the element sits in a related-products list, a carousel, the header, footer or navigation."""
     for level, ancestor in enumerate(element.iterancestors()):
@@ -187,7 +192,7 @@ def is_off_product(element: etree._Element, depth: int = 14) -> bool:
         if level >= depth or tag in _PAGE_ROOTS:
             break
         # <header> is left out: HTML5 templates wrap the product's own title block in one.
-        if tag in {"nav", "footer", "aside"} or OFF_PRODUCT.search(marker(ancestor)):
+        if tag in {"nav", "footer", "aside"} or _off_product_marker(marker(ancestor)):
             return True
     return False
 
