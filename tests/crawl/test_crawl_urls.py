@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sightsearch.crawl import canonicalize_url, same_site, site_of, url_fingerprint
-from sightsearch.crawl.urls import _canonicalize, base_origin, join_url, quick_canonical
+from sightsearch.crawl.urls import _canonicalize, quick_canonical
+from sightsearch.extract.urls import base_origin, join_url
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,9 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from sightsearch.crawl.base import CrawlRequest
-from sightsearch.crawl.urls import base_origin, canonicalize_url, join_url, site_of
+from sightsearch.crawl.urls import canonicalize_url, site_of
 from sightsearch.extract.document import Document, parse_html
+from sightsearch.extract.urls import base_origin, join_url
 
 # Files that are never HTML pages: fetching them would waste the page budget.
 _ASSET_SUFFIX = re.compile(

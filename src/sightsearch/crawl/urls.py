@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
+
+from sightsearch.extract.urls import QUERY, SAFE_PATH
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -25,13 +27,8 @@ _PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE
 # unreserved characters, and any fragment. Its canonical form is the same URL with the fragment and the tracking
 # pairs dropped and the pairs sorted. Most links of real pages have this form, and a regex match replaces two URL
 # parsers (tests hold it to the full path, character class by character class).
-_SAFE_PATH = r"/[A-Za-z0-9._~!$&'()*+,=:@/-]*"
-_PAIR = r"[A-Za-z0-9._~-]+=[A-Za-z0-9._~-]*"
-_QUERY = rf"(?:\?({_PAIR}(?:&{_PAIR})*))?"
-_SIMPLE_URL = re.compile(rf"(https?)://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::([1-9][0-9]{{0,4}}))?({_SAFE_PATH}){_QUERY}"
+_SIMPLE_URL = re.compile(rf"(https?)://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::([1-9][0-9]{{0,4}}))?({SAFE_PATH}){QUERY}"
                          r"(#[A-Za-z0-9._~!$&'()*+,;=:@/?%-]*)?")
-_PLAIN_REFERENCE = re.compile(rf"(?!//){_SAFE_PATH}{_QUERY}")
-_PLAIN_URL = re.compile(rf"(https?)://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::[1-9][0-9]{{0,4}})?{_SAFE_PATH}{_QUERY}")
 
 
 def quick_canonical(url: str) -> str | None:
@@ -49,23 +46,6 @@ def quick_canonical(url: str) -> str | None:
     if kept == pairs and match.group(5) is None:
         return url
     return url[: match.end(3)] + ("?" + "&".join(f"{name}={value}" for name, value in kept) if kept else "")
-
-
-def base_origin(base: str) -> str:
-    """``scheme://host[:port]`` of an http(s) base URL, as :func:`join_url` wants it; empty for any other base."""
-    parts = urlsplit(base)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in _DEFAULT_PORTS and parts.netloc else ""
-
-
-def join_url(base: str, origin: str, href: str) -> str:
-    """``urljoin(base, href)`` (``origin`` from :func:`base_origin`): a plain absolute ``href`` is itself, a plain
-    root-relative one is appended to the origin (no dot segment to resolve), anything else goes through urljoin."""
-    if href[:1] == "/":
-        if origin and _PLAIN_REFERENCE.fullmatch(href) and "/." not in href:
-            return origin + href
-    elif href[:4] == "http" and _PLAIN_URL.fullmatch(href):  # no fragment: urljoin would keep it
-        return href
-    return urljoin(base, href)
 
 
 _CACHE_SIZE = 20_000  # URLs; about 5 MB. The links a crawl meets again (menus, pagers, the page just queued) fit.

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from charset_normalizer import from_bytes
 from lxml import etree
 
+from sightsearch.extract.urls import base_origin, join_url
+
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # A <title> whose text runs into another tag instead of </title>.
 _UNCLOSED_TITLE = re.compile(r"<title\b[^>]*>([^<]*)<(?!/title)", re.IGNORECASE)
@@ -126,6 +128,15 @@ class Document:
             return []
         # Walking the attribute axis is about four times faster in libxml2 than testing every element.
         return self.xpath("//@itemscope/.. | //@typeof/.. | //@itemprop/..")
+
+    @cached_property
+    def origin(self) -> str:
+        """The page's ``scheme://host[:port]`` (empty for a non-http address), for :meth:`absolute`."""
+        return base_origin(self.url)
+
+    def absolute(self, link: str) -> str:
+        """``urljoin(url, link)``, plain links joined without parsing (:func:`sightsearch.extract.urls.join_url`)."""
+        return join_url(self.url, self.origin, link)
 
     @cached_property
     def title(self) -> str | None:
