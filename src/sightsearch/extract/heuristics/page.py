@@ -21,7 +21,6 @@ _KIND_OF_WORD = {word: kind for kind, words in _KEYWORDS.items() for word in wor
 _ANY_KEYWORD = re.compile("|".join(_KIND_OF_WORD), re.IGNORECASE)
 _MARK_DEPTH = 4
 _BEFORE_TITLE, _AFTER_TITLE = 150, 400  # visible texts around the title searched for the product's details
-_SPACES = re.compile(r"[^\S\x00]+")  # any whitespace run, but never the \x00 that separates texts
 _DIRECTION_MARKS = dict.fromkeys([*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF])
 # The same marks as one character class: deleting them with a regex is ~15x faster than str.translate with a dict.
 _DIRECTION_MARK = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -53,8 +52,9 @@ class Page:
     @cached_property
     def texts(self) -> list[str]:
         """The visible texts, whitespace collapsed and bidi marks removed."""
-        # Cleaned as one string (two C-level passes) and split again: much faster than cleaning node by node.
-        joined = _SPACES.sub(" ", _DIRECTION_MARK.sub("", "\x00".join(self.text_nodes)))
+        # Cleaned as one string and split again: much faster than cleaning node by node. str.split() collapses every
+        # whitespace run (never the \x00 between texts, which is no whitespace), four times faster than a regex.
+        joined = " ".join(_DIRECTION_MARK.sub("", "\x00".join(self.text_nodes)).split())
         texts = [text.strip() for text in joined.split("\x00")]
         if len(texts) == len(self.text_nodes):
             return texts
