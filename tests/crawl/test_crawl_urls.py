@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sightsearch.crawl import canonicalize_url, same_site, site_of, url_fingerprint
-from sightsearch.crawl.urls import _canonicalize, quick_canonical
+from sightsearch.crawl.urls import _canonicalize, quick_canonical, split_url
 from sightsearch.extract.urls import base_origin, join_url
 
 
@@ -73,6 +73,7 @@ def test_a_quick_canonical_form_is_what_full_canonicalization_gives(scheme: str,
     quick = quick_canonical(url)
     if quick is not None:
         assert quick == _canonicalize(url)
+    assert split_url(url) == urlsplit(url)
 
 
 _SIMPLE_PAIRS = st.lists(st.sampled_from(["a=1", "b=", "b=2", "page=3", "utm_source=x", "SID=9", "q=a.b"]), max_size=4)
@@ -86,6 +87,7 @@ def test_quick_canonical_forms_of_simple_links(start: str, path: str, pairs: lis
     url = f"{start}{path}{'?' if pairs else ''}{'&'.join(pairs)}{fragment}"
     quick = quick_canonical(url)
     assert quick is None or quick == _canonicalize(url)
+    assert split_url(url) == urlsplit(url)
 
 
 @settings(max_examples=3000, deadline=None)

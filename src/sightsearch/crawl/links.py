@@ -15,7 +15,7 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from sightsearch.crawl.base import CrawlRequest
-from sightsearch.crawl.urls import canonicalize_url, site_of
+from sightsearch.crawl.urls import canonicalize_url, site_of, split_url
 from sightsearch.extract.document import Document, parse_html
 from sightsearch.extract.urls import base_origin, join_url
 
@@ -160,7 +160,7 @@ def discover_links(
         url = canonicalize_url(join_url(base, origin, href.strip()))
         if url in found:
             continue
-        parts = urlsplit(url)  # once per link, for every check below
+        parts = split_url(url)  # once per link, for every check below
         if _is_skipped(node, parts) or site_of(url) != site:
             continue
         found[url] = CrawlRequest(url=url, kind=_classify(node, parts, product, pagination), referer=page_url)

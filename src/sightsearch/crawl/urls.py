@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
 
@@ -46,6 +46,15 @@ def quick_canonical(url: str) -> str | None:
     if kept == pairs and match.group(5) is None:
         return url
     return url[: match.end(3)] + ("?" + "&".join(f"{name}={value}" for name, value in kept) if kept else "")
+
+
+def split_url(url: str) -> SplitResult:
+    """``urlsplit(url)``; a simple URL without a fragment is split from its regex match, in a third of the time."""
+    match = _SIMPLE_URL.fullmatch(url)
+    if match is None or match.group(5) is not None:
+        return urlsplit(url)
+    scheme = match.group(1)
+    return SplitResult(scheme, url[len(scheme) + 3 : match.start(3)], match.group(3), match.group(4) or "", "")
 
 
 _CACHE_SIZE = 20_000  # URLs; about 5 MB. The links a crawl meets again (menus, pagers, the page just queued) fit.
@@ -103,7 +112,7 @@ def site_of(url: str) -> str:
 
 
 def _site_key(url: str) -> str:
-    parts = urlsplit(url)
+    parts = split_url(url)
     host = (parts.hostname or "").rstrip(".")
     port = parts.port
     return f"{host}:{port}" if port and port != _DEFAULT_PORTS.get(parts.scheme.lower()) else host

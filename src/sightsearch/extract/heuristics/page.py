@@ -199,20 +199,30 @@ def is_off_product(element: etree._Element, depth: int = 14) -> bool:
 
 _CARD_DEPTH = 6  # how far up from a price to look for the card that holds it
 _CARD_SIBLINGS = 2  # look-alike siblings (the card included) that make a grid or list of cards
+_CARD_SHARE = 0.6  # the share of them that must link somewhere and show a price
 _PRICED = re.compile(r"\d")
 
 
-def _priced_share(parent: etree._Element, signature: tuple[object, object], cache: dict) -> float:
-    """The share of ``parent``'s children with ``signature`` that link somewhere and show a price."""
+def _mostly_priced(parent: etree._Element, signature: tuple[object, object], cache: dict) -> bool:
+    """True when at least 60% of ``parent``'s children with ``signature`` (two or more) link somewhere and show a
+    price. Counting stops as soon as the answer is known: a grid of 24 priced cards is settled after 15."""
     key = (parent, signature)
     if key not in cache:
         alike = [child for child in parent if (child.tag, child.get("class")) == signature]
-        if len(alike) < _CARD_SIBLINGS:  # no grid: the (costly) price test of a lone element is not needed
-            cache[key] = 0.0
-        else:
-            priced = sum(1 for child in alike if child.find(".//a[@href]") is not None and _shows_price(child))
-            cache[key] = priced / len(alike)
+        cache[key] = len(alike) >= _CARD_SIBLINGS and _share_reaches(alike, _CARD_SHARE)
     return cache[key]
+
+
+def _share_reaches(alike: list[etree._Element], share: float) -> bool:
+    priced, total = 0, len(alike)
+    for seen, child in enumerate(alike, 1):
+        if child.find(".//a[@href]") is not None and _shows_price(child):
+            priced += 1
+        if priced / total >= share:
+            return True
+        if (priced + total - seen) / total < share:
+            return False
+    return False
 
 
 def _shows_price(element: etree._Element) -> bool:
@@ -229,6 +239,6 @@ def in_repeated_card(element: etree._Element, anchor: etree._Element | None, cac
         parent = ancestor.getparent()
         if level >= _CARD_DEPTH or parent is None or ancestor.tag in _PAGE_ROOTS:
             return False
-        if _priced_share(parent, (ancestor.tag, ancestor.get("class")), cache) >= 0.6:
+        if _mostly_priced(parent, (ancestor.tag, ancestor.get("class")), cache):
             return anchor is None or anchor not in set(ancestor.iter())
     return False
