@@ -156,7 +156,8 @@ def canonical(analysis: PageAnalysis) -> dict:
 
 
 def dump(corpus: Corpus, out: str) -> None:
-    results = {f"{name}:{page.url}": canonical(_analyse(page, request))
+    # As the parent process receives it: through pickle, as the process pool sends it back.
+    results = {f"{name}:{page.url}": canonical(pickle.loads(pickle.dumps(_analyse(page, request))))  # noqa: S301
                for name, pages in corpus.items() for page, request in pages}
     Path(out).write_text(json.dumps(results, indent=1, default=str))  # key order kept: a reordered dict differs
     print(f"{len(results)} page results written to {out}")

@@ -4,11 +4,12 @@ say) costs its page, not the crawl."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 
 from crawl_site import LocalSite
 from sightsearch.config import Settings
-from sightsearch.crawl import CrawlRequest, HttpFetcher
+from sightsearch.crawl import CrawlRequest, FetchedPage, HttpFetcher
 from sightsearch.crawl.analysis import analyse_page, parse_pool
 from sightsearch.crawl.links import LinkSelectors
 from sightsearch.crawl.page import PageHandler
@@ -41,3 +42,16 @@ async def test_the_pool_gives_what_inline_parsing_gives_and_survives_a_dead_pars
 
         again = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
         assert again.record is not None and again.record.title == "Tea kettle"  # a fresh parser took over
+
+
+def test_an_analysis_crosses_the_process_boundary_unchanged() -> None:
+    listing = ("<html><body><h1>Lamps</h1>" + "".join(f"<a href='/p/{i}'>Lamp {i}</a>" for i in range(5))
+               + "<a href='/c/lamps?page=2' rel='next'>next</a></body></html>")
+    for body, kind in ((PRODUCT, "product"), (listing, "listing")):
+        page = FetchedPage(url="http://shop.test/x", requested_url="http://shop.test/x", status=200,
+                           headers={"content-type": "text/html"}, body=body.encode(), text=body, encoding="utf-8",
+                           elapsed=0.0)
+        analysis = analyse_page(page, CrawlRequest(url=page.url, kind=kind, depth=2), "run-1", None, LinkSelectors(),
+                                True)
+        assert analysis.links and analysis.links[0].depth == 3
+        assert pickle.loads(pickle.dumps(analysis)) == analysis
