@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from lxml import etree
@@ -44,11 +45,16 @@ class PriceCandidate(NamedTuple):
     text: str = ""  # the price as shown, for reading the wording around it (extract.heuristics.price_wording)
 
 
+@lru_cache(maxsize=4096)  # a site's templates reuse their class names on every page
+def _old_marker(label: str) -> bool:
+    return _OLD_MARKER.search(label) is not None
+
+
 def _is_old(element: etree._Element) -> bool:
     for level, node in enumerate([element, *element.iterancestors()]):
         if level > 3:
             break
-        if node.tag in _STRUCK_TAGS or _OLD_MARKER.search(marker(node)):
+        if node.tag in _STRUCK_TAGS or _old_marker(marker(node)):
             return True
         if "line-through" in (node.get("style") or ""):
             return True
