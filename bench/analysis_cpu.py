@@ -24,6 +24,7 @@ import pickle
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -119,6 +120,36 @@ def time_pages(pages: list[tuple[FetchedPage, CrawlRequest]], rounds: int) -> li
     return [statistics.median(page_timings) for page_timings in timings]
 
 
+def scrapy_page_work() -> Callable[[FetchedPage], object] | None:
+    """The peer: what ``bench/_scrapy_spider.py`` does with each page (a parsel-backed response, Scrapy's
+    ``LinkExtractor``, three CSS fields), or None without Scrapy (the dev extra)."""
+    try:
+        from scrapy.http import HtmlResponse
+        from scrapy.linkextractors import LinkExtractor
+    except ImportError:
+        return None
+    extractor = LinkExtractor()
+
+    def work(page: FetchedPage) -> object:
+        response = HtmlResponse(page.url, body=page.body, encoding="utf-8")
+        fields = (response.css('script[type="application/ld+json"]::text').get(), response.css("h1::text").get(),
+                  response.css('[itemprop="price"]::attr(content), .price::text').get())
+        return fields, extractor.extract_links(response)
+    return work
+
+
+def time_peer(pages: list[tuple[FetchedPage, CrawlRequest]], rounds: int,
+              work: Callable[[FetchedPage], object]) -> list[float]:
+    """Median CPU seconds of the peer's work per page over ``rounds`` passes."""
+    timings: list[list[float]] = [[] for _ in pages]
+    for _ in range(rounds):
+        for index, (page, _) in enumerate(pages):
+            start = time.process_time()
+            work(page)
+            timings[index].append(time.process_time() - start)
+    return [statistics.median(page_timings) for page_timings in timings]
+
+
 def stage_table(pages: list[tuple[FetchedPage, CrawlRequest]], rounds: int) -> dict[str, float]:
     """Mean CPU milliseconds per page of each stage (instrumented; the pickling of the result included)."""
     clock = StageClock()
@@ -137,6 +168,11 @@ def report(corpus: Corpus, rounds: int) -> None:
         per_page = time_pages(pages, rounds)
         print(f"{name}: {len(pages)} pages, cpu per page mean {statistics.mean(per_page) * 1e3:.3f} ms, "
               f"median {statistics.median(per_page) * 1e3:.3f} ms ({rounds} rounds)")
+        if (work := scrapy_page_work()) is not None:
+            peer = time_peer(pages, rounds, work)
+            print(f"  peer (Scrapy's per-page work: response, LinkExtractor, 3 CSS fields): mean "
+                  f"{statistics.mean(peer) * 1e3:.3f} ms; analyse_page / peer = "
+                  f"{statistics.mean(per_page) / statistics.mean(peer):.2f}")
         for kind in sorted({request.kind for _, request in pages}):
             chosen = [(page, request) for page, request in pages if request.kind == kind]
             kind_times = [t for t, (_, request) in zip(per_page, pages, strict=True) if request.kind == kind]
