@@ -17,6 +17,7 @@ _KEYWORDS = {"price": ("price",),
              "stock": ("stock", "availab", "inventory", "dostupnost", "lager", "soldout", "sold-out", "sold_out"),
              "brand": ("brand",)}
 _NO_KINDS: frozenset[str] = frozenset()
+_ALL_KINDS = frozenset(_KEYWORDS)
 _KIND_OF_WORD = {word: kind for kind, words in _KEYWORDS.items() for word in words}
 _ANY_KEYWORD = re.compile("|".join(_KIND_OF_WORD), re.IGNORECASE)
 _MARK_DEPTH = 4
@@ -77,22 +78,24 @@ class Page:
     def _all_marked(self) -> dict[str, list[etree._Element]]:
         kinds_of: dict[etree._Element, frozenset[str]] = {}
         found: dict[str, dict[etree._Element, None]] = {}
+        positions = self._position
         start, stop = self.window
-        for index in range(start, stop):
-            element = self.text_nodes[index].getparent()
-            if element in self._position:
+        for index, node in enumerate(self.text_nodes[start:stop], start):
+            element = node.getparent()
+            if element in positions:
                 continue  # this element's texts were already walked up from
-            self._position[element], pending = index, {"price", "stock", "brand"}
+            positions[element], pending = index, _ALL_KINDS
             for _ in range(_MARK_DEPTH):
                 if element is None or not pending:
                     break
                 kinds = kinds_of.get(element)
                 if kinds is None:
                     kinds = kinds_of[element] = _element_kinds(element)
-                for kind in kinds & pending:
-                    found.setdefault(kind, {}).setdefault(element, None)
-                    self._position.setdefault(element, index)
-                pending -= kinds
+                if kinds:  # most elements name no field: no set work for them
+                    for kind in kinds & pending:
+                        found.setdefault(kind, {}).setdefault(element, None)
+                        positions.setdefault(element, index)
+                    pending = pending - kinds
                 element = element.getparent()
         return {kind: list(elements) for kind, elements in found.items()}
 
