@@ -88,11 +88,16 @@ def _is_skipped(node: etree._Element, parts: SplitResult) -> bool:
     return "nofollow" in rel or parts.scheme not in _HTTP or not parts.hostname or bool(_ASSET_SUFFIX.search(parts.path))
 
 
+@lru_cache(maxsize=4096)  # a site's templates reuse their class names on every page
+def _pager_class(classes: str) -> bool:
+    return _PAGER_CLASS.search(classes) is not None
+
+
 def _in_pager(node: etree._Element) -> bool:
     parent, hops = node.getparent(), 0
     while parent is not None and hops < 4:  # pagers wrap links in a few levels (nav > ul > li > a), not more
         label = (parent.get("aria-label") or "").lower()
-        if _PAGER_CLASS.search(parent.get("class") or "") or label == "pagination":
+        if _pager_class(parent.get("class") or "") or label == "pagination":
             return True
         parent, hops = parent.getparent(), hops + 1
     return False
