@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from sightsearch.crawl import canonicalize_url, same_site, site_of, url_fingerprint
 from sightsearch.crawl.urls import _canonicalize, quick_canonical, split_url
-from sightsearch.extract.urls import base_origin, join_url
+from sightsearch.extract.urls import join_url, link_base
 
 
 @pytest.mark.parametrize(
@@ -93,13 +93,18 @@ def test_quick_canonical_forms_of_simple_links(start: str, path: str, pairs: lis
     assert split_url(url) == urlsplit(url)
 
 
-@settings(max_examples=3000, deadline=None)
-@given(base=st.sampled_from(["http://ex.com/a/b?q=1", "https://EX.com:8443/a/", "http://ex.com", "ftp://ex.com/a",
-                             "http://127.0.0.1:5000/c/x?page=2#top", "", "/relative"]),
+_BASES = ["http://ex.com/a/b?q=1", "https://EX.com:8443/a/", "http://ex.com", "ftp://ex.com/a", "", "/relative",
+          "http://127.0.0.1:5000/c/x?page=2#top", "http://ex.com/a/./b/c", "http://ex.com/a//b/c",
+          "http://ex.com/a;p/b;q", "http://ex.com/a/../b", "http://ex.com/%41/b", "http://ex.com/a:b/c",
+          "HTTP://ex.com/a/b", "http://ex.com?x=1", "http://ex.com/a/b/", "http://ex.com/.a/b", "http://ex.com/a/b/.."]
+
+
+@settings(max_examples=4000, deadline=None)
+@given(base=st.sampled_from(_BASES),
        href=st.one_of(_TAILS, st.sampled_from(["http://", "https://", "//"]).flatmap(
            lambda start: st.sampled_from(_HOSTS).flatmap(lambda host: _TAILS.map(lambda tail: start + host + tail)))))
 def test_joining_a_link_gives_what_urljoin_gives(base: str, href: str) -> None:
-    assert join_url(base, base_origin(base), href) == urljoin(base, href)
+    assert join_url(link_base(base), href) == urljoin(base, href)
 
 
 def test_the_quick_path_covers_the_usual_links() -> None:
@@ -111,4 +116,5 @@ def test_the_quick_path_covers_the_usual_links() -> None:
     assert {url: quick_canonical(url) for url in usual} == usual == {url: _canonicalize(url) for url in usual}
     assert [quick_canonical(url) for url in ["http://ex.com:80/", "https://Ex.com/", "https://ex.com/a/../b",
                                              "https://ex.com/a%2fb", "https://ex.com/c?q=a b"]] == [None] * 5
-    assert join_url("http://ex.com/a/b", "http://ex.com", "/p/1?page=2") == "http://ex.com/p/1?page=2"
+    assert join_url(link_base("http://ex.com/a/b"), "/p/1?page=2") == "http://ex.com/p/1?page=2"
+    assert join_url(link_base("http://ex.com/a/b?q=1"), "c.html?page=2") == "http://ex.com/a/c.html?page=2"

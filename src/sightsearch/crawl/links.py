@@ -17,7 +17,7 @@ from lxml import etree
 from sightsearch.crawl.base import CrawlRequest
 from sightsearch.crawl.urls import canonicalize_url, site_of, split_url
 from sightsearch.extract.document import Document, parse_html
-from sightsearch.extract.urls import base_origin, join_url
+from sightsearch.extract.urls import join_url, link_base
 
 # Files that are never HTML pages: fetching them would waste the page budget.
 _ASSET_SUFFIX = re.compile(
@@ -156,13 +156,15 @@ def discover_links(
     product = _Matcher(root, product_link_selectors or [])
     pagination = _Matcher(root, pagination_selectors or [])
     base, site = _base_url(root, page_url), site_of(page_url)
-    origin = base_origin(base)
+    joiner, resolved = link_base(base), {}  # a page repeats its hrefs ("#", menus): each one resolved once
     found: dict[str, CrawlRequest] = {}
     for node in root.iter("a"):  # a tree walk in C: faster than an XPath query here
         href = node.get("href")
         if href is None:
             continue
-        url = canonicalize_url(join_url(base, origin, href.strip()))
+        url = resolved.get(href)
+        if url is None:
+            url = resolved[href] = canonicalize_url(join_url(joiner, href.strip()))
         if url in found:
             continue
         parts = split_url(url)  # once per link, for every check below

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from charset_normalizer import from_bytes
 from lxml import etree
 
-from sightsearch.extract.urls import base_origin, join_url
+from sightsearch.extract.urls import LinkBase, join_url, link_base
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # A <title> whose text runs into another tag instead of </title>.
@@ -130,13 +130,13 @@ class Document:
         return self.xpath("//@itemscope/.. | //@typeof/.. | //@itemprop/..")
 
     @cached_property
-    def origin(self) -> str:
-        """The page's ``scheme://host[:port]`` (empty for a non-http address), for :meth:`absolute`."""
-        return base_origin(self.url)
+    def link_base(self) -> LinkBase:
+        """The page's address prepared for joining links to it (:meth:`absolute`)."""
+        return link_base(self.url)
 
     def absolute(self, link: str) -> str:
         """``urljoin(url, link)``, plain links joined without parsing (:func:`sightsearch.extract.urls.join_url`)."""
-        return join_url(self.url, self.origin, link)
+        return join_url(self.link_base, link)
 
     @cached_property
     def title(self) -> str | None:
