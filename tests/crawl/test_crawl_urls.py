@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sightsearch.crawl import canonicalize_url, same_site, site_of, url_fingerprint
-from sightsearch.crawl.urls import _canonicalize, quick_canonical, split_url
+from sightsearch.crawl.urls import _canonicalize, quick_canonical, split_url, split_with_site
 from sightsearch.extract.urls import join_url, link_base
 
 
@@ -77,6 +77,8 @@ def test_a_quick_canonical_form_is_what_full_canonicalization_gives(scheme: str,
     if quick is not None:
         assert quick == _canonicalize(url)
     assert split_url(url) == urlsplit(url)
+    _, site = split_with_site(url)
+    assert site is None or site == site_of(url)
 
 
 _SIMPLE_PAIRS = st.lists(st.sampled_from(["a=1", "b=", "b=2", "page=3", "utm_source=x", "SID=9", "q=a.b"]), max_size=4)
@@ -91,6 +93,8 @@ def test_quick_canonical_forms_of_simple_links(start: str, path: str, pairs: lis
     quick = quick_canonical(url)
     assert quick is None or quick == _canonicalize(url)
     assert split_url(url) == urlsplit(url)
+    _, site = split_with_site(url)
+    assert site is None or site == site_of(url)
 
 
 _BASES = ["http://ex.com/a/b?q=1", "https://EX.com:8443/a/", "http://ex.com", "ftp://ex.com/a", "", "/relative",

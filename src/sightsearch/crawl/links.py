@@ -15,7 +15,7 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from sightsearch.crawl.base import CrawlRequest
-from sightsearch.crawl.urls import canonicalize_url, site_of, split_url
+from sightsearch.crawl.urls import canonicalize_url, site_of, split_with_site
 from sightsearch.extract.document import Document, parse_html
 from sightsearch.extract.urls import join_url, link_base
 
@@ -167,8 +167,8 @@ def discover_links(
             url = resolved[href] = canonicalize_url(join_url(joiner, href.strip()))
         if url in found:
             continue
-        parts = split_url(url)  # once per link, for every check below
-        if _is_skipped(node, parts) or site_of(url) != site:
+        parts, link_site = split_with_site(url)  # once per link, for every check below
+        if _is_skipped(node, parts) or (link_site or site_of(url)) != site:
             continue
         found[url] = CrawlRequest(url=url, kind=_classify(node, parts, product, pagination), referer=page_url)
     return list(found.values())

@@ -50,11 +50,20 @@ def quick_canonical(url: str) -> str | None:
 
 def split_url(url: str) -> SplitResult:
     """``urlsplit(url)``; a simple URL without a fragment is split from its regex match, in a third of the time."""
+    return split_with_site(url)[0]
+
+
+def split_with_site(url: str) -> tuple[SplitResult, str | None]:
+    """``urlsplit(url)`` and, for a simple canonical URL, its :func:`site_of` (its host and port as written);
+    None for the site of any other URL (ask :func:`site_of`)."""
     match = _SIMPLE_URL.fullmatch(url)
     if match is None or match.group(5) is not None:
-        return urlsplit(url)
-    scheme = match.group(1)
-    return SplitResult(scheme, url[len(scheme) + 3 : match.start(3)], match.group(3), match.group(4) or "", "")
+        return urlsplit(url), None
+    scheme, port = match.group(1), match.group(2)
+    netloc = url[len(scheme) + 3 : match.start(3)]
+    parts = SplitResult(scheme, netloc, match.group(3), match.group(4) or "", "")
+    usual_port = port is None or int(port) != _DEFAULT_PORTS[scheme] and int(port) <= 65535
+    return parts, netloc if usual_port else None
 
 
 _CACHE_SIZE = 20_000  # URLs; about 5 MB. The links a crawl meets again (menus, pagers, the page just queued) fit.
