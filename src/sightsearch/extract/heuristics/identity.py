@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from sightsearch.extract.document import element_text
@@ -21,13 +20,10 @@ _URL_ID = re.compile(r"(?:^|[-_/])(\d{6,14})(?:\.html?|\.htm|\.aspx|\.php|/)?$",
 
 def store_brand(page: Page) -> str | None:
     """The brand named by a "Visit the X Store" link, as marketplaces write it in many languages."""
-    return next((brand for text in page.texts if len(text) <= 60 and (brand := _store_brand_in(text))), None)
-
-
-@lru_cache(maxsize=8192)  # most texts of a page are the site's own and repeat on every page
-def _store_brand_in(text: str) -> str | None:
-    match = _VISIT_STORE.match(text)
-    return match.group("brand").strip() if match else None
+    for text in page.texts:
+        if len(text) <= 60 and (match := _VISIT_STORE.match(text)):
+            return match.group("brand").strip()
+    return None
 
 
 def brand_element(page: Page) -> str | None:
