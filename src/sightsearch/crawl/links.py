@@ -84,8 +84,16 @@ def _base_url(root: etree._Element, page_url: str) -> str:
 
 
 def _is_skipped(node: etree._Element, parts: SplitResult) -> bool:
+    return not _fetchable(parts) or _not_followed(node, parts)
+
+
+def _fetchable(parts: SplitResult) -> bool:
+    return parts.scheme in _HTTP and bool(parts.hostname)
+
+
+def _not_followed(node: etree._Element, parts: SplitResult) -> bool:
     rel = (node.get("rel") or "").lower().split()
-    return "nofollow" in rel or parts.scheme not in _HTTP or not parts.hostname or bool(_ASSET_SUFFIX.search(parts.path))
+    return "nofollow" in rel or bool(_ASSET_SUFFIX.search(parts.path))
 
 
 @lru_cache(maxsize=4096)  # a site's templates reuse their class names on every page
@@ -168,7 +176,10 @@ def discover_links(
         if url in found:
             continue
         parts, link_site = split_with_site(url)  # once per link, for every check below
-        if _is_skipped(node, parts) or (link_site or site_of(url)) != site:
+        if link_site is None:
+            if _is_skipped(node, parts) or site_of(url) != site:
+                continue
+        elif link_site != site or _not_followed(node, parts):  # a simple URL: http(s) with a host, its site known
             continue
         found[url] = CrawlRequest(url=url, kind=_classify(node, parts, product, pagination), referer=page_url)
     return list(found.values())
