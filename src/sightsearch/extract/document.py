@@ -129,14 +129,13 @@ class Document:
         # Walking the attribute axis is about four times faster in libxml2 than testing every element.
         return self.xpath("//@itemscope/.. | //@typeof/.. | //@itemprop/..")
 
-    @cached_property
-    def link_base(self) -> LinkBase:
-        """The page's address prepared for joining links to it (:meth:`absolute`)."""
-        return link_base(self.url)
-
     def absolute(self, link: str) -> str:
         """``urljoin(url, link)``, plain links joined without parsing (:func:`sightsearch.extract.urls.join_url`)."""
-        return join_url(self.link_base, link)
+        return join_url(self._link_base, link)
+
+    @cached_property
+    def _link_base(self) -> LinkBase:
+        return link_base(self.url)
 
     @cached_property
     def title(self) -> str | None:
@@ -151,8 +150,7 @@ def compiled_xpath(query: str) -> etree.XPath:
     return etree.XPath(query)
 
 
-# Plain strings, not lxml's "smart" ones that remember their parent: joined at once, never asked for it.
-_DESCENDANT_TEXTS = etree.XPath(".//text()", smart_strings=False)
+_DESCENDANT_TEXTS = etree.XPath(".//text()", smart_strings=False)  # plain strings: joined, never asked for a parent
 
 
 def clean_text(value: object) -> str:
