@@ -99,6 +99,8 @@ def _candidate(page: Page, element: etree._Element, text: str | None = None) -> 
 
 def _element_candidates(page: Page, element: etree._Element) -> list[PriceCandidate | None]:
     """One candidate per priced text when a price box holds several ("<s>49 890</s> 44 890"), else the box."""
+    if len(element) == 0:  # no child element: one text at most, so the box speaks for itself
+        return [_candidate(page, element)]
     parts = [(node.getparent(), " ".join(node.split())) for node in _TEXTS_INSIDE(element)]
     priced = [(owner, text) for owner, text in parts if any(c.isdigit() for c in text) and find_currency(text)]
     if len(priced) >= 2:
