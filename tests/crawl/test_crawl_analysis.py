@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import signal
 
 from crawl_site import LocalSite
 from parser_poison import analyse_or_die
 from sightsearch.config import Settings
-from sightsearch.crawl import CrawlRequest, HttpFetcher
+from sightsearch.crawl import CrawlRequest, FetchedPage, HttpFetcher
 from sightsearch.crawl.analysis import analyse_page
 from sightsearch.crawl.links import LinkSelectors
 from sightsearch.crawl.page import PageHandler
@@ -57,3 +58,16 @@ async def test_a_page_that_kills_its_parser_costs_only_itself(site: LocalSite, s
     assert good.record is not None and other.record is not None  # they shared a batch with the poison page
     assert poison.record is None and poison.counts["handler_errors"] == 1
     assert poison.dead_letters[0][0] == "extract" and "BrokenProcessPool" in poison.dead_letters[0][1]
+
+
+def test_an_analysis_crosses_the_process_boundary_unchanged() -> None:
+    listing = ("<html><body><h1>Lamps</h1>" + "".join(f"<a href='/p/{i}'>Lamp {i}</a>" for i in range(5))
+               + "<a href='/c/lamps?page=2' rel='next'>next</a></body></html>")
+    for body, kind in ((PRODUCT, "product"), (listing, "listing")):
+        page = FetchedPage(url="http://shop.test/x", requested_url="http://shop.test/x", status=200,
+                           headers={"content-type": "text/html"}, body=body.encode(), text=body, encoding="utf-8",
+                           elapsed=0.0)
+        analysis = analyse_page(page, CrawlRequest(url=page.url, kind=kind, depth=2), "run-1", None, LinkSelectors(),
+                                True)
+        assert analysis.links and analysis.links[0].depth == 3
+        assert pickle.loads(pickle.dumps(analysis)) == analysis

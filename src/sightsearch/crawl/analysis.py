@@ -36,6 +36,17 @@ class PageAnalysis:
     dead_letters: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Back from the parser process as plain tuples: pickling a slots dataclass per link runs Python code for
+        # each one, and a listing page has dozens.
+        links = [(link.url, link.depth, link.kind, link.attempt, link.referer, link.not_before) for link in self.links]
+        return _rebuilt_analysis, (links, self.record, self.dead_letters, self.counts)
+
+
+def _rebuilt_analysis(links: list[tuple[Any, ...]], record: ProductRecord | None,
+                      dead_letters: list[tuple[str, str, dict[str, Any]]], counts: Counter[str]) -> PageAnalysis:
+    return PageAnalysis([CrawlRequest(*link) for link in links], record, dead_letters, counts)
+
 
 def analyse_page(page: FetchedPage, request: CrawlRequest, run_id: str, spec: SiteSpec | None,
                  selectors: LinkSelectors, keep_inferred: bool) -> PageAnalysis:

@@ -15,8 +15,9 @@ from cssselect import GenericTranslator, SelectorError
 from lxml import etree
 
 from sightsearch.crawl.base import CrawlRequest
-from sightsearch.crawl.urls import canonicalize_url, site_of
+from sightsearch.crawl.urls import canonicalize_url, site_of, split_with_site
 from sightsearch.extract.document import Document, parse_html
+from sightsearch.extract.urls import join_url, link_base
 
 # Files that are never HTML pages: fetching them would waste the page budget.
 _ASSET_SUFFIX = re.compile(
@@ -83,15 +84,28 @@ def _base_url(root: etree._Element, page_url: str) -> str:
 
 
 def _is_skipped(node: etree._Element, parts: SplitResult) -> bool:
+    return not _fetchable(parts) or _not_followed(node, parts)
+
+
+def _fetchable(parts: SplitResult) -> bool:
+    return parts.scheme in _HTTP and bool(parts.hostname)
+
+
+def _not_followed(node: etree._Element, parts: SplitResult) -> bool:
     rel = (node.get("rel") or "").lower().split()
-    return "nofollow" in rel or parts.scheme not in _HTTP or not parts.hostname or bool(_ASSET_SUFFIX.search(parts.path))
+    return "nofollow" in rel or bool(_ASSET_SUFFIX.search(parts.path))
+
+
+@lru_cache(maxsize=4096)  # a site's templates reuse their class names on every page
+def _pager_class(classes: str) -> bool:
+    return _PAGER_CLASS.search(classes) is not None
 
 
 def _in_pager(node: etree._Element) -> bool:
     parent, hops = node.getparent(), 0
     while parent is not None and hops < 4:  # pagers wrap links in a few levels (nav > ul > li > a), not more
         label = (parent.get("aria-label") or "").lower()
-        if _PAGER_CLASS.search(parent.get("class") or "") or label == "pagination":
+        if _pager_class(parent.get("class") or "") or label == "pagination":
             return True
         parent, hops = parent.getparent(), hops + 1
     return False
@@ -150,16 +164,22 @@ def discover_links(
     product = _Matcher(root, product_link_selectors or [])
     pagination = _Matcher(root, pagination_selectors or [])
     base, site = _base_url(root, page_url), site_of(page_url)
+    joiner, resolved = link_base(base), {}  # a page repeats its hrefs ("#", menus): each one resolved once
     found: dict[str, CrawlRequest] = {}
     for node in root.iter("a"):  # a tree walk in C: faster than an XPath query here
         href = node.get("href")
         if href is None:
             continue
-        url = canonicalize_url(urljoin(base, href.strip()))
+        url = resolved.get(href)
+        if url is None:
+            url = resolved[href] = canonicalize_url(join_url(joiner, href.strip()))
         if url in found:
             continue
-        parts = urlsplit(url)  # once per link, for every check below
-        if _is_skipped(node, parts) or site_of(url) != site:
+        parts, link_site = split_with_site(url)  # once per link, for every check below
+        if link_site is None:
+            if _is_skipped(node, parts) or site_of(url) != site:
+                continue
+        elif link_site != site or _not_followed(node, parts):  # a simple URL: http(s) with a host, its site known
             continue
         found[url] = CrawlRequest(url=url, kind=_classify(node, parts, product, pagination), referer=page_url)
     return list(found.values())

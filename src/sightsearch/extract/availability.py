@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from sightsearch.vocabulary import AVAILABILITY_VALUES, stock_class
 
@@ -59,6 +60,7 @@ def _schema_value(value: str) -> str | None:
     return _BY_KEY.get(tail.casefold()) or _BY_KEY.get(key)
 
 
+@lru_cache(maxsize=4096)  # a site repeats its button labels and stock texts on every page
 def stock_phrase(text: str) -> str | None:
     """The availability a short stock text or button label states, or ``None`` when it states none."""
     text = unicodedata.normalize("NFC", " ".join(text.split()))

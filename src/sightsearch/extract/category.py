@@ -7,22 +7,28 @@ not kept (a store's category tree is its own business), only the leaf a user wou
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
+
+from lxml import etree
 
 from sightsearch.extract.document import Document, clean_text, element_text
-from sightsearch.extract.jsonld import iter_nodes, jsonld_blocks
+from sightsearch.extract.jsonld import jsonld_nodes
 from sightsearch.extract.schema import first, text_of, type_names
 
 _HOME_WORDS = frozenset({"home", "homepage", "home page", "start", "startseite", "accueil", "inicio", "início",
                          "pagina iniziale", "главная", "strona główna", "domů", "úvod", "etusivu", "hem", "forside",
                          "forsiden", "hjem", "főoldal", "ana sayfa", "首页", "ホーム", "홈"})
 _MAX_CRUMB = 60
+_CRUMB_ITEMS = etree.XPath(".//*[@itemprop='itemListElement']")
+_CRUMB_NAMES = etree.XPath(".//*[@itemprop='name']")
+_CRUMB_LINKS = etree.XPath(".//*[@itemprop='item']/@href | self::*[@itemprop='item']/@href")
+_NAV_LINKS = etree.XPath(".//a[@href]")
 
 
 def _is_home(name: str, link: str | None, doc: Document) -> bool:
     if name.casefold() in _HOME_WORDS:
         return True
-    return bool(link) and urlsplit(urljoin(doc.url, link)).path in {"", "/"}
+    return bool(link) and urlsplit(doc.absolute(link)).path in {"", "/"}
 
 
 def _leaf(crumbs: list[tuple[str, str | None]], doc: Document) -> str | None:
@@ -32,7 +38,7 @@ def _leaf(crumbs: list[tuple[str, str | None]], doc: Document) -> str | None:
     for name, link in reversed(crumbs):
         if not name or len(name) > _MAX_CRUMB or _is_home(name, link, doc):
             continue
-        if link and urlsplit(urljoin(doc.url, link)).path == page_path:
+        if link and urlsplit(doc.absolute(link)).path == page_path:
             continue
         if title and name.casefold() == title or (len(name) > 12 and name.casefold() in title):
             continue
@@ -41,7 +47,7 @@ def _leaf(crumbs: list[tuple[str, str | None]], doc: Document) -> str | None:
 
 
 def _jsonld_crumbs(doc: Document) -> list[tuple[str, str | None]]:
-    for node in (n for block in jsonld_blocks(doc) for n in iter_nodes(block)):
+    for node in jsonld_nodes(doc):
         if "BreadcrumbList" not in type_names(node):
             continue
         items = [item for item in (node.get("itemListElement") or []) if isinstance(item, dict)]
@@ -69,9 +75,8 @@ def _microdata_crumbs(doc: Document) -> list[tuple[str, str | None]]:
         if not (scope.get("itemtype") or scope.get("typeof") or "").rstrip("/").endswith("BreadcrumbList"):
             continue
         crumbs = []
-        for item in scope.xpath(".//*[@itemprop='itemListElement']"):
-            names = item.xpath(".//*[@itemprop='name']")
-            links = item.xpath(".//*[@itemprop='item']/@href | self::*[@itemprop='item']/@href")
+        for item in _CRUMB_ITEMS(scope):
+            names, links = _CRUMB_NAMES(item), _CRUMB_LINKS(item)
             name = clean_text(names[0].get("content") or element_text(names[0])) if names else element_text(item)
             crumbs.append((name, links[0] if links else None))
         return crumbs
@@ -83,7 +88,7 @@ def _nav_crumbs(doc: Document) -> list[tuple[str, str | None]]:
     trails = doc.xpath("//@class[contains(., 'readcrumb')]/..")
     trails = trails or doc.xpath("//@id[contains(., 'readcrumb')]/.. | //@aria-label[contains(., 'readcrumb')]/..")
     for trail in trails[:3]:
-        links = [(element_text(a), a.get("href")) for a in trail.xpath(".//a[@href]")]
+        links = [(element_text(a), a.get("href")) for a in _NAV_LINKS(trail)]
         if links:
             return links
     return []

@@ -7,6 +7,7 @@ Several symbols are shared by many currencies (``$``, ``kr``, ``¥``); those are
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from sightsearch.vocabulary import COMMON_CURRENCIES, CURRENCIES
 
@@ -48,6 +49,13 @@ _SYMBOL_IN_TEXT = re.compile(
 
 def find_currency(text: str, *, country: str | None = None, lang: str | None = None) -> str | None:
     """The first currency symbol, abbreviation or ISO code written in a text, as ISO 4217."""
+    # Price texts and their surroundings repeat across a site's pages: short ones are remembered.
+    reader = _find_currency if isinstance(text, str) and len(text) <= 200 else _find_currency.__wrapped__
+    return reader(text, country, lang)
+
+
+@lru_cache(maxsize=4096)
+def _find_currency(text: str, country: str | None, lang: str | None) -> str | None:
     for match in _SYMBOL_IN_TEXT.finditer(text):
         symbol = next(group for group in match.groups() if group)
         if match.group(3) and symbol not in COMMON_CURRENCIES:
@@ -67,6 +75,12 @@ def currency_code(symbol: str | None, *, country: str | None = None, lang: str |
 
     ``country`` (ISO 3166 alpha-2) resolves shared symbols: ``$`` in Canada is CAD, ``kr`` in Norway is NOK.
     """
+    reader = _currency_code if isinstance(symbol, str) else _currency_code.__wrapped__  # others are not hashable
+    return reader(symbol, country, lang)
+
+
+@lru_cache(maxsize=1024)
+def _currency_code(symbol: str | None, country: str | None, lang: str | None) -> str | None:
     if not symbol:
         return None
     raw = symbol.strip()

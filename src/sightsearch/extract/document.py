@@ -9,11 +9,13 @@ import codecs
 import html
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import urlsplit
 
 from charset_normalizer import from_bytes
 from lxml import etree
+
+from sightsearch.extract.urls import LinkBase, join_url, link_base
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # A <title> whose text runs into another tag instead of </title>.
@@ -115,7 +117,7 @@ class Document:
         if self.tree is None:
             return []
         try:
-            return self.tree.xpath(query)
+            return compiled_xpath(query)(self.tree)
         except etree.XPathError:
             return []
 
@@ -127,11 +129,28 @@ class Document:
         # Walking the attribute axis is about four times faster in libxml2 than testing every element.
         return self.xpath("//@itemscope/.. | //@typeof/.. | //@itemprop/..")
 
+    def absolute(self, link: str) -> str:
+        """``urljoin(url, link)``, plain links joined without parsing (:func:`sightsearch.extract.urls.join_url`)."""
+        return join_url(self._link_base, link)
+
+    @cached_property
+    def _link_base(self) -> LinkBase:
+        return link_base(self.url)
+
     @cached_property
     def title(self) -> str | None:
         """The ``<title>`` text, whitespace collapsed."""
         found = self.xpath("//title/text()")
         return clean_text(found[0]) if found else None
+
+
+@lru_cache(maxsize=512)
+def compiled_xpath(query: str) -> etree.XPath:
+    """``query`` compiled once: lxml compiles a string query again on every call. Raises ``XPathSyntaxError``."""
+    return etree.XPath(query)
+
+
+_DESCENDANT_TEXTS = etree.XPath(".//text()", smart_strings=False)  # plain strings: joined, never asked for a parent
 
 
 def clean_text(value: object) -> str:
@@ -142,7 +161,7 @@ def clean_text(value: object) -> str:
 def element_text(element: etree._Element) -> str:
     """The text of an element, whitespace collapsed (scripts and styles are already gone from the tree)."""
     try:
-        parts = element.xpath(".//text()")
+        parts = _DESCENDANT_TEXTS(element)
     except (etree.XPathError, ValueError):
         return ""
     return clean_text(" ".join(parts))

@@ -17,7 +17,7 @@ from sightsearch.extract.jsonld import extract_jsonld
 from sightsearch.extract.merge import merge_values
 from sightsearch.extract.microdata import extract_loose_itemprops, extract_microdata, extract_rdfa
 from sightsearch.extract.opengraph import extract_opengraph
-from sightsearch.extract.scoring import apply_decisions, score_fields
+from sightsearch.extract.scoring import THRESHOLDS, Decision, apply_decisions, score_fields
 from sightsearch.extract.spec import SiteSpec
 from sightsearch.extract.spec_apply import apply_spec
 from sightsearch.extract.state import extract_state
@@ -76,7 +76,19 @@ def extract_product(page: str | bytes | Document, url: str | None = None, *, spe
     overrides the scored fields' thresholds. Sources that raised are named in ``errors``.
     """
     doc = page if isinstance(page, Document) else load_document(page, url or "")
-    url = url or doc.url
+    fields = product_fields(doc, url or doc.url, spec, keep_inferred, min_confidence, products_only=False)
+    return ExtractedProduct(**fields)  # type: ignore[arg-type]
+
+
+def product_fields(doc: Document, url: str, spec: SiteSpec | None, keep_inferred: bool,
+                   min_confidence: float | None, *, products_only: bool) -> dict[str, Any] | None:
+    """The keyword arguments of the page's :class:`ExtractedProduct` (``url``, values, ``sources``, ``confidence``,
+    ``evidence``, ``errors``), so a caller builds the model it wants once.
+
+    With ``products_only``, ``None`` as soon as the price decision shows the page cannot be a product (a listing):
+    availability, brand and category are then never scored. Pages that may be products get the same fields as
+    without it.
+    """
     run = SourceRunner(url)
     found = structured_fields(doc, spec, run)
     visible = Page(doc) if doc.tree is not None else None
@@ -88,14 +100,35 @@ def extract_product(page: str | bytes | Document, url: str | None = None, *, spe
     overrides = [(h.source, h.fields) for h in heuristics if h.override]
     fills = [(h.source, h.fields) for h in heuristics if not h.override]
     values, sources = merge_values(found[:position] + overrides + found[position:] + fills)
-    decisions = run("scoring", {}, score_fields, doc, visible, labels, found, values.get("title"))
+    may_be_product = _product_test(url, values, sources, min_confidence) if products_only else None
+    decisions = run("scoring", {}, score_fields, doc, visible, labels, found, values.get("title"), may_be_product)
+    if may_be_product is not None and list(decisions) == ["price"]:
+        return None  # scoring stopped after the price: this page holds no product
     confidence, evidence = apply_decisions(values, sources, decisions, doc, min_confidence)
     if "category" not in values and (crumbs := run("breadcrumb", None, breadcrumb_category, doc)):
         values["category"], sources["category"] = crumbs
     if not keep_inferred:
         _drop_inferred(values, sources, confidence)
-    return ExtractedProduct(url=url, sources=sources, confidence=confidence, evidence=evidence, errors=run.errors,
-                            **values)
+    return {"url": url, "sources": sources, "confidence": confidence, "evidence": evidence, "errors": run.errors,
+            **values}
+
+
+def _product_test(url: str, values: dict[str, Any], sources: dict[str, str],
+                  min_confidence: float | None) -> Callable[[Decision], bool]:
+    """Whether the product could still be a product once ``price`` is decided: scoring changes no other field
+    :meth:`ExtractedProduct.is_product` reads, and dropping inferred values can only make it less of one."""
+    threshold = THRESHOLDS["price"] if min_confidence is None else min_confidence
+
+    def may_be_product(price: Decision) -> bool:
+        emitted = price.winner is not None and price.confidence >= threshold
+        try:  # the fields is_product reads, validated (2 us; model_construct takes 100)
+            shape = ExtractedProduct(url=url, title=values.get("title"), sku=values.get("sku"),
+                                     gtin=values.get("gtin"), sources=sources,
+                                     price=price.winner.value if emitted else None)  # type: ignore[union-attr]
+        except ValueError:
+            return True  # odd values: let the full extraction and its validation have their say
+        return shape.is_product()
+    return may_be_product
 
 
 def _drop_inferred(values: dict[str, Any], sources: dict[str, str], confidence: dict[str, float]) -> None:

@@ -137,9 +137,17 @@ def jsonld_blocks(doc: Document) -> list[Any]:
     return blocks
 
 
+def jsonld_nodes(doc: Document) -> list[dict[str, Any]]:
+    """Every JSON object of the page's JSON-LD blocks, in :func:`iter_nodes` order (flattened once per document)."""
+    if "jsonld_nodes" in doc.parsed:
+        return doc.parsed["jsonld_nodes"]  # type: ignore[return-value]
+    nodes = doc.parsed["jsonld_nodes"] = [node for block in jsonld_blocks(doc) for node in iter_nodes(block)]
+    return nodes
+
+
 def extract_jsonld(doc: Document) -> dict[str, Any]:
     """Product fields found in the page's JSON-LD (``{}`` when there is no product there)."""
-    nodes = [node for block in jsonld_blocks(doc) for node in iter_nodes(block)]
+    nodes = jsonld_nodes(doc)
     by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str) and len(node) > 1}
     products = [node for node in nodes if type_names(node) & PRODUCT_TYPES]
     main = choose_main_product(products, doc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 
@@ -18,11 +19,16 @@ _PLACEHOLDER = re.compile(r"^\$[A-Za-z_]\w*$|\{\{|\}\}|\$\{|<%|%>|^\[\[.*\]\]$|^
                           re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)  # the same title or brand comes from several sources of a page
+def _is_placeholder(value: str) -> bool:
+    return _PLACEHOLDER.search(value.strip()) is not None
+
+
 def usable(field: str, value: Any) -> bool:
     """False for empty values, unrendered template variables and zero prices (a template default)."""
     if value in (None, "", [], {}):
         return False
-    if isinstance(value, str) and _PLACEHOLDER.search(value.strip()):
+    if isinstance(value, str) and _is_placeholder(value):
         return False
     # A zero price in structured data is a template default, not a free product. A negative one is kept: it is
     # what the page states, and validation rejects it with the reason instead of a heuristic replacing it.
@@ -45,7 +51,7 @@ def merge_values(found: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, Any
     sources: dict[str, str] = {}
     for source, fields in found:
         for field in _SCALAR_FIELDS:
-            if field not in values and usable(field, fields.get(field)):
+            if field in fields and field not in values and usable(field, fields[field]):
                 if field == "currency" and "price" in values and sources["price"] != source:
                     continue  # wait for the price's own source, handled below
                 values[field], sources[field] = fields[field], source

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin
 
 from sightsearch.extract.availability import normalize_availability
 from sightsearch.extract.currency import currency_code
@@ -51,5 +50,5 @@ def extract_opengraph(doc: Document) -> dict[str, Any]:
     fields["old_price"] = structured_price(_first(tags, _OLD_PRICE_KEYS))
     fields["availability"] = normalize_availability(_first(tags, _AVAILABILITY_KEYS))
     if image := tags.get("og:image") or tags.get("og:image:url") or tags.get("og:image:secure_url"):
-        fields["images"] = [urljoin(doc.url, image)]
+        fields["images"] = [doc.absolute(image)]
     return {key: value for key, value in fields.items() if value not in (None, "", [])}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from sightsearch.extract.availability import normalize_availability
 from sightsearch.extract.currency import currency_code
@@ -114,13 +114,13 @@ def _category(value: Any) -> str | None:
     return text if text and any(char.isalpha() for char in text) else None  # a bare number is a category id
 
 
-def _images(value: Any, base_url: str) -> list[str]:
+def _images(value: Any, doc: Document) -> list[str]:
     urls = []
     for item in _as_list(value):
         if isinstance(item, dict):
             item = first(item.get("contentUrl") or item.get("url") or item.get("@id"))
         if isinstance(item, str) and item.strip() and not item.startswith("data:"):
-            urls.append(urljoin(base_url, item.strip()))
+            urls.append(doc.absolute(item.strip()))
     return list(dict.fromkeys(urls))
 
 
@@ -134,7 +134,7 @@ def product_fields(product: dict[str, Any], doc: Document, resolve: Resolver = l
         "brand": text_of(_resolved(first(product.get("brand")), resolve)),
         "description": text_of(product.get("description")),
         "category": _category(product.get("category")),
-        "images": _images(product.get("image"), doc.url),
+        "images": _images(product.get("image"), doc),
     }
     fields.update(offer_fields(product, resolve))
     attributes = {key: text_of(product[key]) for key in _ATTRIBUTE_KEYS if text_of(product.get(key))}
@@ -147,7 +147,7 @@ def _score(product: dict[str, Any], doc: Document) -> float:
     """How likely a Product node is the page's main product rather than a related one."""
     score = 3.0 if product.get("offers") else 0.0
     url = text_of(product.get("url")) or ""
-    if url and urlsplit(urljoin(doc.url, url)).path == urlsplit(doc.url).path:
+    if url and urlsplit(doc.absolute(url)).path == urlsplit(doc.url).path:
         score += 2
     name = text_of(product.get("name"))
     if name and doc.title and name.casefold() in doc.title.casefold():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin
 
 from lxml import etree
 
@@ -38,7 +37,7 @@ def select_values(doc: Document, selector: Selector) -> list[str]:
 
 def _convert(field: str, values: list[str], doc: Document) -> Any:
     if field == "images":
-        return list(dict.fromkeys(urljoin(doc.url, value) for value in values))
+        return list(dict.fromkeys(doc.absolute(value) for value in values))
     value = values[0]
     if field in {"price", "old_price"}:
         return parse_price(value, locale_hint=doc.lang, country_hint=doc.country)[0]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from lxml import etree
@@ -107,6 +108,16 @@ def _button_like(element: etree._Element) -> bool:
     return any(word in classes for word in _BUTTON_CLASS_WORDS)
 
 
+@lru_cache(maxsize=4096)  # a site's buttons and links say the same things on every page
+def _button_reading(label: str) -> tuple[bool, str | None] | None:
+    """``(is a "notify me" offer, the stock phrase)`` of a button label; None when it speaks of neither."""
+    if not label or not _BUTTON_WORDS.search(label):
+        return None  # one search rules out most links: they say nothing about stock
+    if _NOTIFY_ME.search(label):
+        return True, None
+    return False, stock_phrase(label) if len(label) <= 40 else None
+
+
 def buy_box(page: Page, *, links: bool = True) -> BuyBox:
     """Read the buttons near the product once. With ``links`` every link label is read too (the full scan, about
     200 labels a page); without, only buttons and button-like links (a few), which is enough to see a disabled
@@ -123,12 +134,13 @@ def buy_box(page: Page, *, links: bool = True) -> BuyBox:
     labels += [(clean_text(i.get("value") or ""), i) for i in inputs if (i.get("type") or "").lower() == "submit"]
     state, disabled, enabled, notify = None, False, False, False
     for label, button in labels:
-        if button is None or not label or not _BUTTON_WORDS.search(label):
-            continue  # one search rules out most links: they say nothing about stock
-        if _NOTIFY_ME.search(label):
+        reading = _button_reading(label) if button is not None else None
+        if reading is None:
+            continue
+        says_notify, phrase = reading
+        if says_notify:
             notify = notify or not is_off_product(button)
             continue
-        phrase = stock_phrase(label) if len(label) <= 40 else None  # before is_off_product: most links say nothing
         if phrase is None or is_off_product(button):
             continue
         if phrase == "InStock" and _is_disabled(button):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
 from sightsearch.extract.heuristics.page import Page, is_off_product, marker
 
@@ -28,5 +27,5 @@ def main_image(page: Page) -> list[str]:
         if not _MAIN_IMAGE.search(marks) or is_off_product(image):
             continue
         if (source := _source(image)) is not None:
-            return [urljoin(page.doc.url, source)]
+            return [page.doc.absolute(source)]
     return []

@@ -5,9 +5,8 @@ A label is a short visible text; its value is the rest of that text or the next 
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import re
+from functools import lru_cache
 
 from sightsearch.extract.heuristics.page import Page, is_off_product
 
@@ -69,23 +68,29 @@ def _value_after(page: Page, index: int, rest: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=8192)  # a site's labels ("SKU:", "Brand:") and most of its other short texts repeat on every page
+def _label_of(text: str) -> tuple[str, str, bool] | None:
+    """``(field, rest, has a colon)`` when the text starts with a label, else None."""
+    match = _LABEL.match(text)
+    if match is None:
+        return None
+    field = next(name for name, _ in _LABELS if match.group(name))
+    return field, match.group("rest") or "", bool(match.group("colon"))
+
+
 def labelled_values(page: Page) -> dict[str, str]:
     """The first valid value per labelled field (``sku``, ``mpn``, ``gtin``, ``brand``, ``maker``, ``availability``).
 
     For ``sku`` an explicit label ("SKU", "ASIN") beats a usual one ("Item number"), which beats a vague one ("Ref").
     """
     found: dict[str, str] = {}
-    # One regex pass over all texts joined by newlines (one text per line) instead of a match call per text.
-    lines = "\n".join(page.texts)
-    starts = list(itertools.accumulate((len(text) + 1 for text in page.texts), initial=0))
-    for match in _LABEL.finditer(lines):
-        index = bisect.bisect_right(starts, match.start()) - 1
-        if len(page.texts[index]) > _MAX_LABEL_TEXT:
+    for index, text in enumerate(page.texts):
+        label = _label_of(text) if len(text) <= _MAX_LABEL_TEXT else None
+        if label is None:
             continue
-        field = next(name for name, _ in _LABELS if match.group(name))
-        rest = match.group("rest") or ""
+        field, rest, colon = label
         # "Label value" without a colon is only trusted for a single code ("SKU 1234"), never for words.
-        if field in found or (rest and not match.group("colon") and (field not in _CODE_FIELDS or " " in rest)):
+        if field in found or (rest and not colon and (field not in _CODE_FIELDS or " " in rest)):
             continue
         value = _value_after(page, index, rest)
         if _valid(field, value) and not is_off_product(page.text_nodes[index].getparent()):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from lxml import etree
@@ -29,6 +30,7 @@ _UNIT_PRICE = re.compile(r"^\(|/\s*\d*\s*[^\W\d]{1,6}\.?\s*\)?$|\bper\b", re.IGN
 # A number followed by its cents in a separate element: "1.299" + ",00", or "19" + "99" in a <sup>.
 _CENTS_PART = re.compile(r"^[.,]\d{1,2}\b|^\d{2}$")
 _NUMBER_END = re.compile(r"\d[.,]?$")
+_TEXTS_INSIDE = etree.XPath(".//text()[normalize-space()]")  # smart strings: each knows its parent element
 
 
 class PriceCandidate(NamedTuple):
@@ -43,11 +45,16 @@ class PriceCandidate(NamedTuple):
     text: str = ""  # the price as shown, for reading the wording around it (extract.heuristics.price_wording)
 
 
+@lru_cache(maxsize=4096)  # a site's templates reuse their class names on every page
+def _old_marker(label: str) -> bool:
+    return _OLD_MARKER.search(label) is not None
+
+
 def _is_old(element: etree._Element) -> bool:
     for level, node in enumerate([element, *element.iterancestors()]):
         if level > 3:
             break
-        if node.tag in _STRUCK_TAGS or _OLD_MARKER.search(marker(node)):
+        if node.tag in _STRUCK_TAGS or _old_marker(marker(node)):
             return True
         if "line-through" in (node.get("style") or ""):
             return True
@@ -92,7 +99,9 @@ def _candidate(page: Page, element: etree._Element, text: str | None = None) -> 
 
 def _element_candidates(page: Page, element: etree._Element) -> list[PriceCandidate | None]:
     """One candidate per priced text when a price box holds several ("<s>49 890</s> 44 890"), else the box."""
-    parts = [(node.getparent(), " ".join(node.split())) for node in element.xpath(".//text()[normalize-space()]")]
+    if len(element) == 0:  # no child element: one text at most, so the box speaks for itself
+        return [_candidate(page, element)]
+    parts = [(node.getparent(), " ".join(node.split())) for node in _TEXTS_INSIDE(element)]
     priced = [(owner, text) for owner, text in parts if any(c.isdigit() for c in text) and find_currency(text)]
     if len(priced) >= 2:
         return [_candidate(page, owner, text) for owner, text in priced]

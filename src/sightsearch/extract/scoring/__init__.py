@@ -8,6 +8,7 @@ their confidence and evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sightsearch.extract.currency import country_currency
@@ -25,13 +26,18 @@ SCORED_FIELDS = ("price", "availability", "brand")
 
 
 def score_fields(doc: Document, page: Page | None, labels: dict[str, str], found: list[tuple[str, dict[str, Any]]],
-                 title: str | None) -> dict[str, Decision]:
-    """The decision for each scored field, from the structured sources' ``found`` fields and the visible page."""
+                 title: str | None, go_on: Callable[[Decision], bool] | None = None) -> dict[str, Decision]:
+    """The decision for each scored field, from the structured sources' ``found`` fields and the visible page.
+
+    ``go_on``, when given, is asked after the price decision whether the other fields are still wanted; when it
+    says no, only the price decision is returned."""
     visible = shown_prices(page)
     price = decide("price", price_candidates_of(page, found, visible))
     if price.winner is not None:
         old = old_price_for(price.winner, visible)
         price.winner.extras["old_price"] = old if plausible_old_price(old, price.winner.value) else None
+    if go_on is not None and not go_on(price):
+        return {"price": price}
     priced = price.emitted is not None
     availability = decide("availability", availability_candidates(page, labels, found, priced), key=stock_key)
     brand = decide("brand", brand_candidates(doc, page, labels, found, title), key=_brand_key)
