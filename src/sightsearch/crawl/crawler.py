@@ -13,13 +13,14 @@ from sightsearch.crawl.urls import canonicalize_url, site_of
 
 __all__ = ["Crawler", "OnOutcome", "OnProgress"]
 
-PAGES_PER_FETCH = 2
-"""Pages in progress per fetch slot: while one page is fetched, another is parsed or loaded. Fetches in flight stay
-capped at ``concurrency`` by the politeness seam; the extra pages only keep the parser and the fetches busy."""
+PAGES_PER_FETCH = 4
+"""Pages in progress per fetch slot: while one page is fetched, others wait for a parser or are loaded. Fetches in
+flight stay capped at ``concurrency`` by the politeness seam; the extra pages keep the parser and the fetches busy
+(5,000-product demo shop, 8 fetches: 7.9 s at 1, 7.5-7.8 at 2, 6.8-7.0 at 4, 6.6-6.9 at 8)."""
 
 
 class Crawler:
-    """Crawls the sites of its seeds with ``concurrency`` fetches in flight (and twice as many pages in progress).
+    """Crawls the sites of its seeds with ``concurrency`` fetches in flight (and ``PAGES_PER_FETCH`` times as many pages in progress).
     The caller owns the handler's collaborators and the frontier, and closes them."""
 
     def __init__(self, handler: PageHandler, frontier: Frontier, *, concurrency: int) -> None:
