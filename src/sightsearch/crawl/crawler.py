@@ -20,8 +20,8 @@ flight stay capped at ``concurrency`` by the politeness seam; the extra pages ke
 
 
 class Crawler:
-    """Crawls the sites of its seeds with ``concurrency`` fetches in flight (and ``PAGES_PER_FETCH`` times as many pages in progress).
-    The caller owns the handler's collaborators and the frontier, and closes them."""
+    """Crawls the sites of its seeds with ``concurrency`` fetches in flight (``PAGES_PER_FETCH`` times as many
+    pages in progress). The caller owns the handler's collaborators and the frontier, and closes them."""
 
     def __init__(self, handler: PageHandler, frontier: Frontier, *, concurrency: int) -> None:
         self.handler = handler
