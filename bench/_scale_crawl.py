@@ -50,10 +50,10 @@ def main() -> None:
 
 
 def parser_peak_mb() -> float:
-    """Peak RSS of the page-parsing processes (children of the pool's fork server, so not in RUSAGE_CHILDREN)."""
-    from sightsearch.crawl import analysis
+    """Peak RSS of the largest page-parsing process (children of the pool's fork server, so not in RUSAGE_CHILDREN)."""
+    from sightsearch.crawl import parsing
 
-    pool = analysis._pool  # noqa: SLF001 - the benchmark reads the pool it measures
+    pool = parsing._pool  # noqa: SLF001 - the benchmark reads the pool it measures
     peaks = []
     for pid in list(getattr(pool, "_processes", {}) or {}):
         for line in open(f"/proc/{pid}/status"):
