@@ -39,6 +39,8 @@ test: install system-deps deploy-check
 
 bench: install
 	$(BIN)/python bench/crawl.py --scale
+	$(BIN)/python bench/http_clients.py
+	$(BIN)/python bench/analysis_cpu.py
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/events.py

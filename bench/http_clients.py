@@ -1,5 +1,6 @@
-"""CPU per request of the HTTP client under the crawler (httpx, streamed as ``crawl/http.py`` reads) vs impit (Rust;
-the client under Crawlee-py), 8 requests in flight over the same demo-shop pages, same run.
+"""CPU per request of HTTP clients for the crawler's fetcher: aiohttp (streamed, as ``crawl/http.py`` reads; the
+fetcher's client), httpx (streamed; its client before issue 16) and impit (Rust; the client under Crawlee-py), 8
+requests in flight over the same demo-shop pages, same run.
 
 Measures the process's CPU time (every thread) per request, which is what the crawler's event loop pays for each
 page before any extraction: the input for choosing the fetcher's client (see bench/PROFILE.md).
@@ -84,7 +85,9 @@ def main() -> None:
     print(f"{'client':18}{'CPU us/request':>16}{'requests/s':>12}")
     for name, (cpu, rate) in results.items():
         print(f"{name:18}{cpu:>16.0f}{rate:>12.0f}")
-    print(f"ratio CPU per request httpx / impit: {results['httpx (stream)'][0] / results['impit'][0]:.1f}")
+    httpx_cpu, aiohttp_cpu, impit_cpu = (results[name][0] for name in ("httpx (stream)", "aiohttp (stream)", "impit"))
+    print(f"ratio CPU per request httpx / aiohttp (the fetcher's client): {httpx_cpu / aiohttp_cpu:.1f}; "
+          f"aiohttp / impit (Crawlee's client): {aiohttp_cpu / impit_cpu:.2f}")
 
 
 if __name__ == "__main__":
