@@ -64,9 +64,14 @@ class EmbeddedRun:
         """Crawl from ``seeds`` to the page budget, load every product found, and record the run. The run ends
         ``failed`` when it raised or when every seed failed (nothing fetched)."""
         started = time.perf_counter()
-        # The parser processes boot (a fork server, its imports) while the schema is checked: both mostly wait.
-        await asyncio.gather(asyncio.to_thread(warm_up, self.settings.parse_processes),
-                             asyncio.to_thread(self._start, seeds))
+        # The parser processes boot (a fork server, its imports) in the background; the first pages are parsed
+        # here meanwhile.
+        warming = asyncio.create_task(asyncio.to_thread(warm_up, self.settings.parse_processes))
+        try:
+            await asyncio.to_thread(self._start, seeds)
+        except BaseException:
+            await warming
+            raise
         error: str | None = None
         try:
             await self._crawl(seeds)
@@ -74,6 +79,7 @@ class EmbeddedRun:
             error = f"{type(err).__name__}: {err}"
             raise
         finally:
+            await warming
             summary = await asyncio.to_thread(
                 finish_run, self.engine, self.bus, self.run_id, self.counts, time.perf_counter() - started,
                 near_duplicate_distance=self.settings.near_duplicate_distance, error=error)

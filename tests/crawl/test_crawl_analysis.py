@@ -7,6 +7,7 @@ import asyncio
 import os
 import pickle
 import signal
+from concurrent.futures import Future
 
 from crawl_site import LocalSite
 from parser_poison import analyse_or_die
@@ -15,6 +16,7 @@ from sightsearch.crawl import CrawlRequest, FetchedPage, HttpFetcher
 from sightsearch.crawl.analysis import analyse_page
 from sightsearch.crawl.links import LinkSelectors
 from sightsearch.crawl.page import PageHandler
+from sightsearch.crawl import parsing
 from sightsearch.crawl.parsing import BatchedPoolParser, parse_pool
 from sightsearch.crawl.politeness import LocalPoliteness
 from sightsearch.events.bus import MemoryBus
@@ -71,3 +73,25 @@ def test_an_analysis_crosses_the_process_boundary_unchanged() -> None:
                                 True)
         assert analysis.links and analysis.links[0].depth == 3
         assert pickle.loads(pickle.dumps(analysis)) == analysis
+
+
+async def test_pages_are_parsed_inline_while_the_parsers_boot(monkeypatch, site: LocalSite,  # type: ignore[no-untyped-def]
+                                                                settings: Settings) -> None:
+    site.page("/p/1", PRODUCT)
+    booting: Future[None] = Future()  # warm_up's call, not back yet
+    monkeypatch.setattr(parsing, "_warming", [booting])
+    inline_calls: list[str] = []
+
+    def recording(page, *rest):  # type: ignore[no-untyped-def]
+        inline_calls.append(page.url)
+        return analyse_page(page, *rest)
+
+    monkeypatch.setattr(parsing, "analyse_page", recording)
+    async with HttpFetcher(settings) as fetcher:
+        handler = PageHandler(settings, "run-1", fetcher, LocalPoliteness(settings), MemoryBus(),
+                              parser=BatchedPoolParser(1))
+        first = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
+        booting.set_result(None)  # the parsers are up: the next page goes to them
+        second = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
+    assert inline_calls == [site.url("/p/1")]
+    assert first.record is not None and second.record is not None and first.record.title == second.record.title

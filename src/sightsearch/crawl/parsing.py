@@ -13,6 +13,7 @@ import atexit
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,6 +45,8 @@ def analyse_pages(batch: list[Arguments]) -> list[PageAnalysis]:
 
 
 _pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()  # the pool may be made by ``warm_up`` in a thread while the loop asks for it
+_warming: list[Future[None]] = []  # the warm-up calls of the current pool: done when its processes are up
 
 
 def pool_size(processes: int) -> int:
@@ -57,6 +60,12 @@ def parse_pool(processes: int) -> ProcessPoolExecutor | None:
     wanted = pool_size(processes)
     if wanted <= 0:
         return None
+    with _pool_lock:
+        return _pool or _new_pool(wanted)
+
+
+def _new_pool(wanted: int) -> ProcessPoolExecutor:
+    global _pool
     if _pool is None:
         # forkserver: children never inherit the parent's threads (event loop, database pool, Kafka sender). The
         # server imports the parsing code once, so a parser (the first, or one replacing a dead one) starts at once.
@@ -72,12 +81,19 @@ def _ready() -> None:
 
 
 def warm_up(processes: int) -> None:
-    """Start the parser processes now, while the run does its other start-up work (schema check, robots.txt), so
-    the first page does not wait for them."""
-    pool = parse_pool(processes)
-    if pool is not None:
-        for _ in range(pool_size(processes)):
-            pool.submit(_ready)
+    """Start the parser processes (blocking: run it in a thread). Until they are up, ``pool_ready`` is False and
+    pages are parsed in the caller's thread, so the crawl's first pages never wait for the fork server to boot."""
+    try:
+        pool = parse_pool(processes)
+        if pool is not None:
+            _warming[:] = [pool.submit(_ready) for _ in range(pool_size(processes))]
+    except (OSError, RuntimeError) as err:  # the pages will say it too: each one's parse fails with the reason
+        log.warning("could not start the parser processes: %s", err)
+
+
+def pool_ready() -> bool:
+    """False while ``warm_up`` is starting the parser processes."""
+    return all(future.done() for future in _warming)
 
 
 def reset_parse_pool(broken: ProcessPoolExecutor | None = None) -> None:
@@ -111,6 +127,8 @@ class BatchedPoolParser:
         self._limit = _BATCHES_PER_PROCESS * pool_size(processes)
 
     async def __call__(self, *arguments: Any) -> PageAnalysis:
+        if not pool_ready():  # the first pages of a run, while the parser processes boot
+            return analyse_page(*arguments)
         future = asyncio.get_running_loop().create_future()
         self._waiting.append((arguments, future))
         self._dispatch()
