@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 Arguments = tuple[Any, ...]  # analyse_page's arguments: (page, request, run_id, spec, selectors, keep_inferred)
 BatchAnalyser = Callable[[list[Arguments]], list[PageAnalysis]]
 
+_OWNER_CHECK = 1.0  # seconds between a parser process's checks that its owner is alive
 _MAX_BATCH = 16  # pages per call: enough to amortise the hand-off, small enough to keep results flowing
 _BATCHES_PER_PROCESS = 2  # one being parsed, one waiting in the pool's queue, so a parser never idles on IPC
 
@@ -71,9 +73,25 @@ def _new_pool(wanted: int) -> ProcessPoolExecutor:
         # server imports the parsing code once, so a parser (the first, or one replacing a dead one) starts at once.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([__name__])
-        _pool = ProcessPoolExecutor(max_workers=wanted, mp_context=context)
+        _pool = ProcessPoolExecutor(max_workers=wanted, mp_context=context, initializer=_exit_with,
+                                    initargs=(os.getpid(),))
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
+
+
+def _exit_with(owner: int) -> None:
+    """In a parser process: exit when the process that owns the pool is gone. A parser waits on its queue forever
+    otherwise (and keeps the fork server alive with it) when its owner is killed before it can shut the pool down."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(_OWNER_CHECK)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
 
 
 def _ready() -> None:
