@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests.services.kafka import free_port
+from tests.services.process import stop_process
 
 
 @contextmanager
@@ -27,12 +28,7 @@ def running_server(env: dict[str, str], log: Path, timeout: float = 60) -> Itera
             _wait_healthy(base, process, log, timeout)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
 
 
 def _wait_healthy(base: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services.process import stop_process
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "deploy" / "nginx" / "templates"
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
@@ -123,12 +125,7 @@ def running_nginx(config: Path) -> Iterator[subprocess.Popen[bytes]]:
         wait_for_port(int(https[1]), process)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process, grace=10)
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None, timeout: float = 30) -> None:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.deploy.edge import free_port, wait_for_port
+from tests.services.process import stop_process
 
 SIGHTSEARCH = str(Path(sys.executable).parent / "sightsearch")
 
@@ -28,12 +29,7 @@ def sightsearch_process(args: list[str], env: dict[str, str], port: int, log: Pa
                 raise RuntimeError(f"{err}\n{log.read_text(errors='replace')[-3000:]}") from None
             yield f"127.0.0.1:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop_process(process)
 
 
 @contextmanager
