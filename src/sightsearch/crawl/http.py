@@ -19,7 +19,7 @@ from sightsearch.crawl.robots import MAX_ROBOTS_BYTES
 from sightsearch.crawl.urls import canonicalize_url, is_http_url
 from sightsearch.errors import PermanentFetchError, TransientFetchError
 
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
 class HttpStatusTransientError(TransientFetchError):
@@ -118,7 +118,7 @@ class HttpFetcher(Fetcher):
                 await self._url_guard(url)
             async with session.get(url, headers=headers, allow_redirects=False, proxy=self._proxy) as response:
                 location = response.headers.get("location")
-                if response.status not in _REDIRECTS or not location:
+                if response.status not in REDIRECT_STATUSES or not location:
                     return await self._read(request, response, chain[1:])
             url = self._next_hop(url, location, chain)
 

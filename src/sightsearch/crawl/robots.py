@@ -20,12 +20,11 @@ FetchText = Callable[[str], Awaitable[str | None]]
 MAX_ROBOTS_BYTES = 500 * 1024  # Google's robots.txt spec: the first 500 KiB are read, the rest is ignored
 
 
-def robots_text_fetcher(fetcher: Fetcher, user_agent: str | None = None) -> FetchText:
+def robots_text_fetcher(fetcher: Fetcher) -> FetchText:
     """Adapt a ``Fetcher`` into the ``FetchText`` a ``RobotsPolicy`` needs: a permanent failure (404, 410) is None.
 
     The request is of kind ``robots``: the fetcher reads the first ``MAX_ROBOTS_BYTES`` of a larger file instead of
-    refusing it (crawl/http.py), through the same proxies and URL guard as every page. ``user_agent`` is kept for
-    callers; the fetcher sends its own.
+    refusing it (crawl/http.py), through the same proxies, URL guard and user agent as every page.
     """
 
     async def fetch_text(url: str) -> str | None:

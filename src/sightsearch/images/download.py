@@ -12,7 +12,7 @@ import aiohttp
 
 from sightsearch.config import Settings
 from sightsearch.crawl.guard import UrlGuard
-from sightsearch.crawl.http import client_session
+from sightsearch.crawl.http import REDIRECT_STATUSES, client_session
 from sightsearch.errors import ImageError, PermanentFetchError, TransientFetchError
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
 # Servers that label images generically; anything else that is not image/* is an error page or a mistake.
 _GENERIC_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ACCEPT = "image/avif,image/webp,image/png,image/jpeg,image/*;q=0.8,*/*;q=0.5"
 
 
@@ -79,7 +78,7 @@ class ImageDownloader:
                     await self._url_guard(url)
                 async with self._get_client().get(url, allow_redirects=False) as response:
                     location = response.headers.get("location")
-                    if response.status in _REDIRECTS and location:
+                    if response.status in REDIRECT_STATUSES and location:
                         url = urljoin(url, location.strip())
                         continue
                     self._check_response(response, url)
