@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -30,7 +31,6 @@ def crawl(
 ) -> None:
     """Crawl from seed URLs and load every product found into the store."""
     from sightsearch.extract import load_spec
-    from sightsearch.runner import EmbeddedRun
 
     updates: dict[str, object] = {"download_images": not no_images}
     if concurrency:
@@ -44,6 +44,10 @@ def crawl(
         from sightsearch.crawl.browser import check_browser_installed
 
         check_browser_installed(settings)  # fails before crawling, naming the Debian packages
+    if not distributed:  # the parser processes boot on another core while this one imports the crawler
+        from sightsearch.crawl.parsing import warm_up
+
+        threading.Thread(target=warm_up, args=(settings.parse_processes,), name="parser-warm-up", daemon=True).start()
     limit = max_pages or settings.max_pages
     site_spec = load_spec(spec) if spec else None
     with _progress() as progress:
@@ -57,6 +61,8 @@ def crawl(
 
             summary = run_distributed(urls, settings, limit, on_progress, spec=site_spec)
         else:
+            from sightsearch.runner import EmbeddedRun
+
             run = EmbeddedRun(settings, spec=site_spec, max_pages=limit, on_progress=on_progress)
             summary = asyncio.run(run.execute(urls))
         done = summary.counts["pages_fetched"] + summary.counts["pages_failed"]
