@@ -20,7 +20,13 @@ _HOMES = {
     "site_of": "urls", "url_fingerprint": "urls",
 }
 
-__all__ = sorted(_HOMES)
+__all__ = [
+    "CrawlRequest", "CrawlStats", "Crawler", "DomainThrottle", "FetchText", "FetchedPage", "Fetcher", "Frontier",
+    "HttpFetcher", "HttpStatusPermanentError", "HttpStatusTransientError", "LinkSelectors", "MemoryFrontier",
+    "OnOutcome", "OnProgress", "RobotsPolicy", "backoff_delay", "canonicalize_url", "classify_link", "decode_body",
+    "discover_links", "is_http_url", "is_sitemap_index", "parse_retry_after", "parse_sitemap", "robots_text_fetcher",
+    "robots_url", "same_site", "site_of", "url_fingerprint",
+]  # the names of _HOMES, spelled out for linters and readers
 
 if TYPE_CHECKING:
     from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher, Frontier

@@ -8,7 +8,6 @@ and where records go (an in-process batch, or the run's Redis list).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 import time
