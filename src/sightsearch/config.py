@@ -138,6 +138,7 @@ class Settings(BaseSettings):
     environment: str = Field("development", pattern="^(development|production)$", description="development, or production: then empty or placeholder secrets (Flower password, passwords in the store, broker and Redis URLs) stop the process.")
     # API response cache (issue 16): listing and detail answers kept until the next commit to the store
     api_response_cache_mb: int = Field(32, ge=0, description="Megabytes of product listing and detail answers the API keeps in memory, each until the next commit to the store (0: none kept; ETags and 304s still work).")
+    api_inline_read_ms: float = Field(2.0, ge=0, le=100, description="On a SQLite store, the product listing and detail read the store on the API's event loop when the read takes less than this; a longer one is stopped and run in a database thread (0: always in a thread).")
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

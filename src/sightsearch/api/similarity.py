@@ -80,10 +80,17 @@ class ImageCatalogCache:
         """Look at the store's signature on the next ``get`` (the store is known to have changed)."""
         self._checked_at = -math.inf
 
-    def get(self, session: Session) -> ImageCatalog:
-        """The catalog for the store as it is now (one rebuild at a time; readers share the result)."""
+    def current(self) -> ImageCatalog | None:
+        """The catalog when it needs no look at the store yet, else None (without reading or waiting)."""
         catalog = self._catalog
         if catalog is not None and time.monotonic() - self._checked_at < self.recheck_seconds:
+            return catalog
+        return None
+
+    def get(self, session: Session) -> ImageCatalog:
+        """The catalog for the store as it is now (one rebuild at a time; readers share the result)."""
+        catalog = self.current()
+        if catalog is not None:
             return catalog
         signature = _signature(session)
         with self._lock:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from sightsearch.api.generation import StoreGeneration, store_generation
+from sightsearch.api.inline import InlineReads
 from sightsearch.api.similarity import ImageCatalogCache
 from sightsearch.api.submit import RunSubmitter, make_submitter
 from sightsearch.api.telemetry import build_registry
@@ -35,6 +36,7 @@ class ApiState:
         self._db_pool: ThreadPoolExecutor | None = None
         self._decode_pool: ThreadPoolExecutor | None = None
         self._generation: StoreGeneration | None = None
+        self._inline: InlineReads | None = None
         self.decode_budget = DecodeBudget(settings.api_image_decode_mb * 2**20)
         self.registry, self.http_metrics = build_registry(lambda: self.engine)
 
@@ -57,6 +59,23 @@ class ApiState:
             threads = 2 if self.engine.dialect.name == "sqlite" else 8
             self._db_pool = ThreadPoolExecutor(threads, thread_name_prefix="sightsearch-db")
         return await asyncio.get_running_loop().run_in_executor(self._db_pool, function, *args)
+
+    async def run_read(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(engine, *args)``, a read of the store: on the event loop within ``api_inline_read_ms`` on a
+        SQLite store (``api.inline``), else, or when it ran past that budget, in the database threads."""
+        inline = self._inline_reads()
+        if inline is not None:
+            done, result = inline.run(function, *args)
+            (self.http_metrics.inline_done if done else self.http_metrics.inline_moved).inc()
+            if done:
+                return result  # type: ignore[return-value]
+        return await self.run_db(function, self.engine, *args)
+
+    def _inline_reads(self) -> InlineReads | None:
+        budget = self.settings.api_inline_read_ms / 1000
+        if self._inline is None and budget > 0 and InlineReads.supports(self.engine):
+            self._inline = InlineReads(self.engine, budget)
+        return self._inline
 
     async def run_decode(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in one of ``DECODE_THREADS`` threads: image decoding is CPU and memory bound, more
@@ -91,5 +110,7 @@ class ApiState:
         for pool in (self._db_pool, self._decode_pool):
             if pool is not None:
                 pool.shutdown(wait=False)
+        if self._inline is not None:
+            self._inline.close()
         if self._owns_engine and self._engine is not None:
             self._engine.dispose()

@@ -27,6 +27,11 @@ class HttpMetrics:
                                     "Cacheable GETs answered from a kept answer (hit) or computed (miss).",
                                     ("result",), registry=registry)
         self.hits, self.misses = self.kept_answers.labels("hit"), self.kept_answers.labels("miss")
+        self.inline_reads = Counter("sightsearch_api_inline_reads_total",
+                                    "Reads of a SQLite store tried on the event loop: done there, or moved to a "
+                                    "database thread (past the budget, a lock, a look at the store).",
+                                    ("result",), registry=registry)
+        self.inline_done, self.inline_moved = self.inline_reads.labels("done"), self.inline_reads.labels("moved")
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Record one finished request."""

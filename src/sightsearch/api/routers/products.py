@@ -18,8 +18,8 @@ from sightsearch.api.pagination import decode_cursor, page_of
 from sightsearch.api.product_query import PRODUCTS, ProductFilters, ProductSort, listing_query, sort_spec, sort_value
 from sightsearch.api.routers import API_PREFIX
 from sightsearch.api.schemas import ImageOut, Page, PricePoint, ProductDetail, ProductSummary, SimilarProduct
-from sightsearch.api.similarity import ImageCatalog
-from sightsearch.api.state import ApiState
+from sightsearch.api.inline import MoveToThread, is_inline
+from sightsearch.api.similarity import ImageCatalog, ImageCatalogCache
 from sightsearch.images import hamming
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
 
@@ -80,7 +80,7 @@ async def list_products(
     after = decode_cursor(spec, cursor) if cursor else None
     queries, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
-    rows = await state.run_db(read_page, state.engine, queries, params)
+    rows = await state.run_read(read_page, queries, params)
     items, next_cursor = page_of(rows, limit, spec, lambda product: sort_value(spec, product))
     body = {"items": [encode_summary(row) for row in items],
             "next_cursor": next_cursor}
@@ -102,25 +102,29 @@ def read_page(engine: Engine, queries: tuple[Select[Any], ...], params: dict[str
 @router.get("/{product_id}", response_model=ProductDetail, responses=NOT_MODIFIED)
 async def get_product(product_id: IdPath, state: StateDep, settings: SettingsDep) -> Response:
     """One product with its image records, near-duplicate products and its last 500 prices (oldest first)."""
-    body = await state.run_db(product_detail, state, product_id, settings.near_duplicate_distance)
+    body = await state.run_read(product_detail, state.images, product_id, settings.near_duplicate_distance)
     return json_response(body, ProductDetail)
 
 
-def product_detail(state: ApiState, product_id: int, max_distance: int) -> dict[str, Any]:
-    """The detail document of one product (``ProductDetail``'s fields), or a 404 error."""
+def product_detail(engine: Engine, catalogs: ImageCatalogCache, product_id: int, max_distance: int) -> dict[str, Any]:
+    """The detail document of one product (``ProductDetail``'s fields), or a 404 error. Read inline (``api.inline``),
+    an image catalog due for a look at the store moves the read to a thread: the look may rebuild it under a lock."""
     # Core statements on one connection; an ORM session over the same connection for the near-duplicate lookups
     # (their queries run only when there is something to look up). A session of its own per request, with its
     # commit, cost a third of the route.
-    with state.engine.connect() as connection, Session(bind=connection) as session:
+    with engine.connect() as connection, Session(bind=connection) as session:
         product = connection.execute(PRODUCT_BY_ID, {"id": product_id}).first()
         if product is None:
             raise ApiError(404, "not_found", f"no product with id {product_id}")
         urls = [url for url in product.images or () if isinstance(url, str)]
-        images = connection.execute(IMAGES_BY_URL, {"urls": urls}).all() if urls else []
+        image_rows = connection.execute(IMAGES_BY_URL, {"urls": urls}).all() if urls else []
         newest = connection.execute(NEWEST_PRICES, {"id": product_id, "limit": PRICE_HISTORY_LIMIT}).all()
         prices = [encode_price(point) for point in reversed(newest)]
-        similar = near_duplicates(session, state.images.get(session), product_id, images, max_distance)
-    return {**encode_detail(product), "image_records": [encode_image(image) for image in images],
+        catalog = catalogs.current() if is_inline(engine) else catalogs.get(session)
+        if catalog is None:
+            raise MoveToThread
+        similar = near_duplicates(session, catalog, product_id, image_rows, max_distance)
+    return {**encode_detail(product), "image_records": [encode_image(image) for image in image_rows],
             "near_duplicates": [near.model_dump(mode="json") for near in similar], "price_history": prices}
 
 
