@@ -76,3 +76,29 @@ def test_site_rate_takes_the_slowest_of_rate_delay_and_crawl_delay() -> None:
     assert site_rate(settings, None) == (4.0, 3)
     assert site_rate(settings, 2.0) == (0.5, 1)
     assert site_rate(settings.model_copy(update={"per_domain_delay": 1.0}), 0.5) == (1.0, 1)
+
+
+async def test_a_worker_that_wakes_late_takes_a_new_slot(clients: list[Any]) -> None:
+    """Worker A's slot is now and B's in 0.5 s, but A wakes up 0.6 s late (a starved CPU). Sending then would put
+    A's request on top of B's; A takes a new slot instead and goes 0.5 s after B."""
+    from sightsearch.crawl.politeness import FleetPoliteness
+
+    class Starved(FleetPoliteness):
+        stalls = [0.6]
+
+        async def _sleep(self, seconds: float) -> None:
+            await asyncio.sleep(seconds + (self.stalls.pop() if self.stalls else 0.0))
+
+    settings = Settings(per_domain_delay=0.5, domain_rate=5.0)
+    late, on_time = Starved(settings, RedisTokenBucket(clients[0])), FleetPoliteness(settings, RedisTokenBucket(clients[1]))
+    sent: dict[str, float] = {}
+
+    async def request(name: str, politeness: FleetPoliteness) -> None:
+        async with politeness.slot("s:late", None):
+            sent[name] = time.monotonic()
+
+    first = asyncio.create_task(request("late", late))
+    await asyncio.sleep(0.05)  # A holds the first slot; B reserves the next one
+    await asyncio.gather(first, request("on time", on_time))
+    assert not Starved.stalls  # A did wake up late
+    assert sent["late"] - sent["on time"] >= 0.5 - 0.05, sent

@@ -7,6 +7,7 @@ fleet of workers shares one rate per site. The page handler only calls ``slot`` 
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +19,11 @@ from sightsearch.config import Settings
 from sightsearch.crawl.redis_throttle import RedisTokenBucket, site_rate
 from sightsearch.crawl.throttle import DomainThrottle
 from sightsearch.errors import SightSearchError
+
+log = logging.getLogger(__name__)
+
+_STALE_AFTER = 0.1  # seconds late (or half the site's interval, if shorter) after which a fleet slot has gone stale
+_STALE_RETRIES = 3  # new slots taken after a late wake-up before sending anyway (a machine that late every time)
 
 
 class SiteBusy(SightSearchError):
@@ -63,14 +69,26 @@ class FleetPoliteness(Politeness):
         self.settings = settings
         self.bucket = bucket
 
+    async def _sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
     @override
     @asynccontextmanager
     async def slot(self, site: str, crawl_delay: float | None) -> AsyncIterator[None]:
+        """Reserve the site's next slot and sleep until it. A worker that wakes up late (a starved CPU, a long
+        pause) may now be at another worker's slot: its own has gone stale, so it reserves a new one rather than
+        send two requests together."""
         rate, burst = site_rate(self.settings, crawl_delay)
-        reservation = await self.bucket.reserve(site, rate, burst, max_wait=self.settings.max_throttle_wait)
-        if not reservation.granted:
-            raise SiteBusy(reservation.wait)
-        await asyncio.sleep(reservation.wait)
+        loop = asyncio.get_running_loop()
+        for _ in range(_STALE_RETRIES + 1):
+            reservation = await self.bucket.reserve(site, rate, burst, max_wait=self.settings.max_throttle_wait)
+            if not reservation.granted:
+                raise SiteBusy(reservation.wait)
+            due = loop.time() + reservation.wait
+            await self._sleep(reservation.wait)
+            if loop.time() - due <= min(_STALE_AFTER, 0.5 / rate):
+                break
+            log.info("woke %.2fs after the slot of %s: taking a new one", loop.time() - due, site)
         yield
 
     @override
