@@ -55,7 +55,7 @@ async def test_inline_reads_answer_what_thread_reads_answer(crawled_sqlite: Engi
     assert answers[2.0] == answers[0.0]
     assert len(answers[0.0]) > 200  # the whole shop: listing pages of three orders and every product's detail
     assert counts[0.0] == {"done": 0.0, "moved": 0.0}
-    assert counts[2.0]["done"] > 200
+    assert counts[2.0]["done"] > counts[2.0]["moved"]  # most of them on the loop (a starved machine moves a few)
     assert counts[2.0]["moved"] >= 1  # at least the first detail: its image catalog had never been built
 
 
@@ -145,11 +145,12 @@ async def test_a_write_never_runs_on_the_loop(store: Engine) -> None:
     assert count_rows(store)[0] == 4  # written once, by the thread
 
 
-async def test_inline_reads_only_on_a_sqlite_file(store: Engine) -> None:
-    memory = create_engine("sqlite://")
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file::memory:?uri=true"])
+async def test_inline_reads_only_on_a_sqlite_file(url: str) -> None:
+    memory = create_engine(url)
     state = ApiState(api_settings(), engine=memory)
     try:
-        assert state._inline_reads() is None  # noqa: SLF001 - a second engine would open another, empty database
+        assert await state._inline_reads() is None  # noqa: SLF001 - a second engine would open another, empty database
     finally:
         await state.close()
         memory.dispose()

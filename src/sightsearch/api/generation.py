@@ -65,11 +65,17 @@ class StoreGeneration:
             self._sqlite = None
 
 
+def shared_file(engine: Engine) -> bool:
+    """Whether other connections to ``engine``'s SQLite URL reach the same database: a plain file path (not an
+    in-memory database, not a ``file:`` URI that may name one)."""
+    database = engine.url.database
+    return bool(database) and database != ":memory:" and not database.startswith("file:")
+
+
 def store_generation(engine: Engine, run_db: Callable[..., Awaitable[Any]]) -> StoreGeneration | None:
     """The generation reader of ``engine``'s store, or None when there is none to trust (an in-memory SQLite
     database is private to each connection, so another connection cannot watch it)."""
-    database = engine.url.database
-    if engine.dialect.name == "sqlite" and (not database or database == ":memory:" or database.startswith("file:")):
+    if engine.dialect.name == "sqlite" and not shared_file(engine):
         return None
     if engine.dialect.name not in ("sqlite", "postgresql"):
         return None

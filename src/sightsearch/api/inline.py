@@ -16,6 +16,9 @@ connections of their own that:
 - never wait for a lock (``busy_timeout`` 0): when the store is busy, the read moves to the thread, which waits there;
 - are read-only (``PRAGMA query_only``): a write that strays here fails and is run in the thread instead.
 
+What the budget does not cover: Python work between two statements (bounded here: the rows are fetched under it),
+and SQLite's own housekeeping outside statements. The likeliest of those, recovering a WAL left by a crashed
+process, happens on a connection's first read, so the first inline connection is opened in a database thread.
 PostgreSQL reads always go to the threads: they wait on the network.
 """
 
@@ -29,6 +32,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
+
+from sightsearch.api.generation import shared_file
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +63,17 @@ class InlineReads:
 
     @staticmethod
     def supports(engine: Engine) -> bool:
-        """Whether ``engine``'s store can be read inline: a SQLite file (a second engine reaches the same data)."""
-        url = engine.url
-        return (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
-                and "memory" not in str(url.query.get("mode", "")))
+        """Whether ``engine``'s store can be read inline: a SQLite file through pysqlite, which a second engine
+        reaches too (the rule of ``api.generation``, which also watches the store from other connections)."""
+        return engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite" and shared_file(engine)
+
+    def warm(self) -> None:
+        """Open the first connection and read once (run it in a database thread: see the module's docstring)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
+        except OperationalError as err:  # a busy store: the reads will say so themselves, in the threads
+            log.debug("warming the inline connection: %s", err.orig)
 
     def _prepare(self, dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()

@@ -63,18 +63,27 @@ class ApiState:
     async def run_read(self, function: Callable[..., T], *args: Any) -> T:
         """``function(engine, *args)``, a read of the store: on the event loop within ``api_inline_read_ms`` on a
         SQLite store (``api.inline``), else, or when it ran past that budget, in the database threads."""
-        inline = self._inline_reads()
+        inline = await self._inline_reads()
         if inline is not None:
-            done, result = inline.run(function, *args)
+            try:
+                done, result = inline.run(function, *args)
+            except Exception:
+                self.http_metrics.inline_done.inc()  # answered on the loop all the same (a 404)
+                raise
             (self.http_metrics.inline_done if done else self.http_metrics.inline_moved).inc()
             if done:
                 return result  # type: ignore[return-value]
         return await self.run_db(function, self.engine, *args)
 
-    def _inline_reads(self) -> InlineReads | None:
+    async def _inline_reads(self) -> InlineReads | None:
         budget = self.settings.api_inline_read_ms / 1000
         if self._inline is None and budget > 0 and InlineReads.supports(self.engine):
-            self._inline = InlineReads(self.engine, budget)
+            inline = InlineReads(self.engine, budget)
+            await self.run_db(inline.warm)
+            if self._inline is None:
+                self._inline = inline
+            else:  # another request made one meanwhile
+                inline.close()
         return self._inline
 
     async def run_decode(self, function: Callable[..., T], *args: Any) -> T:
@@ -112,5 +121,6 @@ class ApiState:
                 pool.shutdown(wait=False)
         if self._inline is not None:
             self._inline.close()
+            self._inline = None
         if self._owns_engine and self._engine is not None:
             self._engine.dispose()

@@ -44,12 +44,12 @@ def crawl(
         from sightsearch.crawl.browser import check_browser_installed
 
         check_browser_installed(settings)  # fails before crawling, naming the Debian packages
+    limit = max_pages or settings.max_pages
+    site_spec = load_spec(spec) if spec else None
     if not distributed:  # the parser processes boot on another core while this one imports the crawler
         from sightsearch.crawl.parsing import warm_up
 
         threading.Thread(target=warm_up, args=(settings.parse_processes,), name="parser-warm-up", daemon=True).start()
-    limit = max_pages or settings.max_pages
-    site_spec = load_spec(spec) if spec else None
     with _progress() as progress:
         task = progress.add_task("crawling", total=limit, loaded=0, rejected=0)
 

@@ -81,10 +81,11 @@ class FleetPoliteness(Politeness):
         rate, burst = site_rate(self.settings, crawl_delay)
         loop = asyncio.get_running_loop()
         for _ in range(_STALE_RETRIES + 1):
+            asked = loop.time()  # the slot is due ``wait`` after Redis granted it; a stall in the round trip counts
             reservation = await self.bucket.reserve(site, rate, burst, max_wait=self.settings.max_throttle_wait)
             if not reservation.granted:
                 raise SiteBusy(reservation.wait)
-            due = loop.time() + reservation.wait
+            due = asked + reservation.wait
             await self._sleep(reservation.wait)
             if loop.time() - due <= min(_STALE_AFTER, 0.5 / rate):
                 break

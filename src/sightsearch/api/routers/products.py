@@ -112,6 +112,9 @@ def product_detail(engine: Engine, catalogs: ImageCatalogCache, product_id: int,
     # Core statements on one connection; an ORM session over the same connection for the near-duplicate lookups
     # (their queries run only when there is something to look up). A session of its own per request, with its
     # commit, cost a third of the route.
+    catalog = catalogs.current() if is_inline(engine) else None
+    if is_inline(engine) and catalog is None:
+        raise MoveToThread  # before any query, so that the thread does the whole read once
     with engine.connect() as connection, Session(bind=connection) as session:
         product = connection.execute(PRODUCT_BY_ID, {"id": product_id}).first()
         if product is None:
@@ -120,9 +123,8 @@ def product_detail(engine: Engine, catalogs: ImageCatalogCache, product_id: int,
         image_rows = connection.execute(IMAGES_BY_URL, {"urls": urls}).all() if urls else []
         newest = connection.execute(NEWEST_PRICES, {"id": product_id, "limit": PRICE_HISTORY_LIMIT}).all()
         prices = [encode_price(point) for point in reversed(newest)]
-        catalog = catalogs.current() if is_inline(engine) else catalogs.get(session)
         if catalog is None:
-            raise MoveToThread
+            catalog = catalogs.get(session)
         similar = near_duplicates(session, catalog, product_id, image_rows, max_distance)
     return {**encode_detail(product), "image_records": [encode_image(image) for image in image_rows],
             "near_duplicates": [near.model_dump(mode="json") for near in similar], "price_history": prices}
