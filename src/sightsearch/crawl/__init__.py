@@ -6,8 +6,9 @@ load the rest (the HTTP client, the database layer, the event bus) at start-up.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sightsearch.lazy import lazy_attributes
 
 _HOMES = {
     "CrawlRequest": "base", "CrawlStats": "stats", "Crawler": "crawler", "DomainThrottle": "throttle",
@@ -42,9 +43,4 @@ if TYPE_CHECKING:
     from sightsearch.crawl.urls import canonicalize_url, is_http_url, robots_url, same_site, site_of, url_fingerprint
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES)

@@ -6,8 +6,9 @@ images off never pays for them at start-up).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sightsearch.lazy import lazy_attributes
 
 _HOMES = {
     "ImageDownloader": "download", "NearDuplicateIndex": "index", "ALLOWED_FORMATS": "inspection",
@@ -27,9 +28,4 @@ if TYPE_CHECKING:
     from sightsearch.images.near_duplicates import group_near_duplicates, hamming, to_phash_int
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _HOMES)

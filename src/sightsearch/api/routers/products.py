@@ -112,8 +112,9 @@ def product_detail(engine: Engine, catalogs: ImageCatalogCache, product_id: int,
     # Core statements on one connection; an ORM session over the same connection for the near-duplicate lookups
     # (their queries run only when there is something to look up). A session of its own per request, with its
     # commit, cost a third of the route.
-    catalog = catalogs.current() if is_inline(engine) else None
-    if is_inline(engine) and catalog is None:
+    inline = is_inline(engine)
+    catalog = catalogs.current() if inline else None
+    if inline and catalog is None:
         raise MoveToThread  # before any query, so that the thread does the whole read once
     with engine.connect() as connection, Session(bind=connection) as session:
         product = connection.execute(PRODUCT_BY_ID, {"id": product_id}).first()
