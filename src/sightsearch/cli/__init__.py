@@ -36,8 +36,10 @@ def main() -> None:
     """Entry point: run the app; a known error prints one clear line and exits 1."""
     from pydantic import ValidationError
 
+    from sightsearch.heap import tune_collector
     from sightsearch.redact import redact_text
 
+    tune_collector()
     _register_commands()
     try:
         app()

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from sightsearch.cli import app, console
 from sightsearch.config import get_settings
+from sightsearch.heap import settle_heap
 
 Urls = Annotated[list[str], typer.Argument(help="Seed URLs (listing pages, home pages or sitemaps).")]
 
@@ -59,11 +60,13 @@ def crawl(
         if distributed:
             from sightsearch.workers import run_distributed
 
+            settle_heap()
             summary = run_distributed(urls, settings, limit, on_progress, spec=site_spec)
         else:
             from sightsearch.runner import EmbeddedRun
 
             run = EmbeddedRun(settings, spec=site_spec, max_pages=limit, on_progress=on_progress)
+            settle_heap()
             summary = asyncio.run(run.execute(urls))
         done = summary.counts["pages_fetched"] + summary.counts["pages_failed"]
         progress.update(task, total=done, completed=done, loaded=summary.counts["loaded"],

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sightsearch.cli import app, console
 from sightsearch.config import get_settings
 from sightsearch.errors import ConfigurationError
+from sightsearch.heap import settle_heap
 from sightsearch.storage.db import get_engine, session_scope, upgrade_schema
 
 
@@ -40,7 +41,9 @@ def serve(
     if migrate:
         upgrade_schema(engine)
     console.print(f"SightSearch API on http://{host}:{port}  (docs: /docs)")
-    uvicorn.run(create_app(settings, engine=engine), host=host, port=port, access_log=access_log,
+    api = create_app(settings, engine=engine)
+    settle_heap()
+    uvicorn.run(api, host=host, port=port, access_log=access_log,
                 server_header=False, log_level="warning", proxy_headers=False, **server_options())
 
 
