@@ -1,5 +1,5 @@
-"""Pages parsed in the process pool: the same outcome as inline, and a parser process that dies (killed for memory,
-say) costs its page, not the crawl."""
+"""Pages parsed in the process pool: the same outcome as inline, a parser process that dies (killed for memory,
+say) costs its page, not the crawl, and fetched pages waiting for the parsers stay under a byte budget."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import signal
 from concurrent.futures import Future
 
 from crawl_site import LocalSite
-from parser_poison import analyse_or_die
+from parser_poison import analyse_or_die, analyse_slowly
 from sightsearch.config import Settings
 from sightsearch.crawl import CrawlRequest, FetchedPage, HttpFetcher
 from sightsearch.crawl.analysis import analyse_page
@@ -95,3 +95,49 @@ async def test_pages_are_parsed_inline_while_the_parsers_boot(monkeypatch, site:
         second = await handler.handle(CrawlRequest(url=site.url("/p/1"), kind="product"))
     assert inline_calls == [site.url("/p/1")]
     assert first.record is not None and second.record is not None and first.record.title == second.record.title
+
+
+class _BacklogWatch:
+    """A fetcher that notes, at each fetch's start, how many bytes were waiting for the parser."""
+
+    def __init__(self, fetcher: HttpFetcher, parser: BatchedPoolParser) -> None:
+        self.fetcher, self.parser, self.seen = fetcher, parser, []
+
+    async def fetch(self, request: CrawlRequest) -> FetchedPage:
+        self.seen.append(self.parser._backlog)  # noqa: SLF001 - what the budget bounds
+        return await self.fetcher.fetch(request)
+
+
+async def _crawl_slowly(site: LocalSite, settings: Settings, backlog_bytes: int) -> tuple[list[int], list]:  # type: ignore[type-arg]
+    paths = [f"/p/{i}" for i in range(8)]
+    for path in paths:
+        site.page(path, PRODUCT)
+    parser = BatchedPoolParser(1, analyse=analyse_slowly, backlog_bytes=backlog_bytes)
+    await BatchedPoolParser(1)(*_page_arguments())  # the pool is up: every page below goes to it
+    async with HttpFetcher(settings) as fetcher:
+        watch = _BacklogWatch(fetcher, parser)
+        handler = PageHandler(settings, "run-1", watch, LocalPoliteness(settings), MemoryBus(),  # type: ignore[arg-type]
+                              parser=parser)
+        outcomes = await asyncio.gather(*(handler.handle(CrawlRequest(url=site.url(path), kind="product"))
+                                          for path in paths))
+    return watch.seen, outcomes
+
+
+def _page_arguments() -> tuple:  # type: ignore[type-arg]
+    page = FetchedPage(url="http://shop.test/p/0", requested_url="http://shop.test/p/0", status=200,
+                       headers={"content-type": "text/html"}, body=PRODUCT.encode(), text=PRODUCT, encoding="utf-8",
+                       elapsed=0.0)
+    return page, CrawlRequest(url=page.url, kind="product"), "run-1", None, LinkSelectors(), True
+
+
+async def test_no_fetch_starts_while_the_pages_waiting_for_the_parser_fill_the_budget(site: LocalSite,
+                                                                                      settings: Settings) -> None:
+    page_bytes = 2 * len(PRODUCT)  # the body and the text of one page
+    budget = 2 * page_bytes + 1  # two pages may wait; a third fetch waits for the parser
+    seen, outcomes = await _crawl_slowly(site, settings, budget)
+    assert max(seen) < budget
+    assert all(outcome.record is not None and outcome.record.title == "Tea kettle" for outcome in outcomes)
+    # The same crawl with room for everything: the fetches run ahead of the slow parser, past that budget.
+    seen, outcomes = await _crawl_slowly(site, settings, 1 << 30)
+    assert max(seen) >= budget
+    assert all(outcome.record is not None for outcome in outcomes)

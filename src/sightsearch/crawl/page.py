@@ -103,6 +103,7 @@ class PageHandler:
         site = site_of(request.url)
         try:
             async with self.politeness.slot(site, crawl_delay):
+                await self.parser.room()  # the pages waiting for the parser hold as much memory as they may
                 page = await self.fetcher.fetch(request)
         except TransientError as err:
             return await self._transient(request, site, err)

@@ -30,15 +30,27 @@ BatchAnalyser = Callable[[list[Arguments]], list[PageAnalysis]]
 _OWNER_CHECK = 1.0  # seconds between a parser process's checks that its owner is alive
 _MAX_BATCH = 16  # pages per call: enough to amortise the hand-off, small enough to keep results flowing
 _BATCHES_PER_PROCESS = 2  # one being parsed, one waiting in the pool's queue, so a parser never idles on IPC
+DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024  # the ``parse_backlog_mb`` setting's default
 
 
 class PageParser(Protocol):
     async def __call__(self, *arguments: Any) -> PageAnalysis: ...
 
+    async def room(self) -> None:
+        """Return when a page may be fetched: the pages already waiting for this parser leave room for it."""
 
-async def parse_inline(*arguments: Any) -> PageAnalysis:
-    """Parse in the caller's thread (the Celery worker's mode: one process per slot already)."""
-    return analyse_page(*arguments)
+
+class InlineParser:
+    """Parse in the caller's thread (the Celery worker's mode: one process per slot already). Nothing waits."""
+
+    async def __call__(self, *arguments: Any) -> PageAnalysis:
+        return analyse_page(*arguments)
+
+    async def room(self) -> None:
+        return None
+
+
+parse_inline = InlineParser()
 
 
 def analyse_pages(batch: list[Arguments]) -> list[PageAnalysis]:
@@ -123,9 +135,17 @@ def reset_parse_pool(broken: ProcessPoolExecutor | None = None) -> None:
         _pool = None
 
 
-def page_parser(processes: int) -> PageParser:
+def page_parser(processes: int, backlog_bytes: int = DEFAULT_BACKLOG_BYTES) -> PageParser:
     """The embedded mode's parser: batched to a process pool, or inline when there is no core to spare."""
-    return BatchedPoolParser(processes) if pool_size(processes) > 0 else parse_inline
+    if pool_size(processes) > 0:
+        return BatchedPoolParser(processes, backlog_bytes=backlog_bytes)
+    return parse_inline
+
+
+def _page_bytes(page: Any) -> int:
+    """What a fetched page holds in memory while it waits: its body, and its decoded text (up to 4 bytes a
+    character; counted as its length, the common case of one)."""
+    return len(page.body) + len(page.text)
 
 
 class BatchedPoolParser:
@@ -136,9 +156,13 @@ class BatchedPoolParser:
     pages that happened to share its batch or its pool.
     """
 
-    def __init__(self, processes: int, *, analyse: BatchAnalyser = analyse_pages) -> None:
+    def __init__(self, processes: int, *, analyse: BatchAnalyser = analyse_pages,
+                 backlog_bytes: int = DEFAULT_BACKLOG_BYTES) -> None:
         self.processes = processes
         self.analyse = analyse  # a picklable top-level function of a batch, like ``analyse_pages``
+        self.backlog_bytes = backlog_bytes
+        self._backlog = 0  # bytes of the pages handed to this parser and not yet back
+        self._roomy = asyncio.Event()
         self._waiting: list[tuple[Arguments, asyncio.Future[PageAnalysis]]] = []
         self._suspects: list[tuple[Arguments, asyncio.Future[PageAnalysis]]] = []
         self._in_flight = 0
@@ -147,10 +171,25 @@ class BatchedPoolParser:
     async def __call__(self, *arguments: Any) -> PageAnalysis:
         if not pool_ready():  # the first pages of a run, while the parser processes boot
             return analyse_page(*arguments)
-        future = asyncio.get_running_loop().create_future()
-        self._waiting.append((arguments, future))
-        self._dispatch()
-        return await future
+        size = _page_bytes(arguments[0])
+        self._backlog += size
+        try:
+            future = asyncio.get_running_loop().create_future()
+            self._waiting.append((arguments, future))
+            self._dispatch()
+            return await future
+        finally:
+            self._backlog -= size
+            if self._backlog < self.backlog_bytes:
+                self._roomy.set()
+
+    async def room(self) -> None:
+        """Wait while the pages handed to the parsers hold ``backlog_bytes`` or more: a fetch that started then
+        would only lengthen the queue. The crawl's pages in memory stay under the budget plus the fetches in
+        flight, however large the pages (up to ``max_page_bytes`` each)."""
+        while self._backlog >= self.backlog_bytes:
+            self._roomy.clear()
+            await self._roomy.wait()
 
     def _dispatch(self) -> None:
         if self._suspects:  # alone in the pool, one at a time, once the batches in flight are back
