@@ -8,7 +8,8 @@ commands run in-process under tests or in another application change nothing the
 
 - a larger young generation, so most containers die by reference counting before a pass looks at them;
 - after start-up, the imported modules, the settings and the schema are frozen out of the collector's reach, so the
-  passes during the work only walk what the work allocated.
+  passes during the work only walk what the work allocated (``crawl``, ``serve``, and ``worker`` before Celery forks
+  its pool, whose processes then share those pages instead of copying them when a collection touches them).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import typer
 from sightsearch.cli import app, console
 from sightsearch.config import get_settings
 from sightsearch.errors import ConfigurationError
+from sightsearch.heap import settle_heap
 
 QUEUE_NAMES = "fetch,render,images,etl"
 
@@ -43,6 +44,7 @@ def worker(
             "-l", loglevel]
     if hostname:
         argv += ["-n", hostname]
+    settle_heap()  # before the pool forks: its processes share the frozen start-up heap and never walk it
     celery_app.worker_main(argv)
 
 
