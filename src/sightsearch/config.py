@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     max_retry_after: float = Field(120.0, gt=0, description="Longest Retry-After honoured; longer waits fail the fetch as transient.")
     respect_robots: bool = Field(True, description="Obey robots.txt Disallow and Crawl-delay.")
     parse_processes: int = Field(0, ge=0, le=64, description="Processes that parse pages and extract products in the embedded mode; 0: one per core beyond the first (none on one core).")
-    parse_backlog_mb: int = Field(64, ge=1, description="Most megabytes of fetched pages waiting for the parser processes; while more wait, no new fetch starts.")
+    parse_backlog_mb: int = Field(64, ge=1, description="Embedded mode, per run: most megabytes of fetched pages waiting for the parser processes (fetches under way counted at the recent pages' mean size); a fetch waits for room before it takes its site's turn.")
 
     # Browser rendering (crawl/browser: Selenium on Debian's chromium + chromium-driver)
     render: str = Field("auto", pattern="^(never|auto|always)$", description="never: HTTP only; auto: render app shells and sites that need it; always: render every page.")

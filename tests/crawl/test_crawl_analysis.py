@@ -7,6 +7,7 @@ import asyncio
 import os
 import pickle
 import signal
+import time
 from concurrent.futures import Future
 
 from crawl_site import LocalSite
@@ -98,18 +99,21 @@ async def test_pages_are_parsed_inline_while_the_parsers_boot(monkeypatch, site:
 
 
 class _BacklogWatch:
-    """A fetcher that notes, at each fetch's start, how many bytes were waiting for the parser."""
+    """A fetcher that notes, at each fetch's start, when it started and how many bytes were waiting for the parser."""
 
     def __init__(self, fetcher: HttpFetcher, parser: BatchedPoolParser) -> None:
-        self.fetcher, self.parser, self.seen = fetcher, parser, []
+        self.fetcher, self.parser = fetcher, parser
+        self.backlogs: list[int] = []
+        self.starts: list[float] = []
 
     async def fetch(self, request: CrawlRequest) -> FetchedPage:
-        self.seen.append(self.parser._backlog)  # noqa: SLF001 - what the budget bounds
+        self.backlogs.append(self.parser._backlog)  # noqa: SLF001 - what the budget bounds
+        self.starts.append(time.monotonic())
         return await self.fetcher.fetch(request)
 
 
-async def _crawl_slowly(site: LocalSite, settings: Settings, backlog_bytes: int) -> tuple[list[int], list]:  # type: ignore[type-arg]
-    paths = [f"/p/{i}" for i in range(8)]
+async def _crawl_slowly(site: LocalSite, settings: Settings, backlog_bytes: int, pages: int = 8) -> tuple[_BacklogWatch, list]:  # type: ignore[type-arg]
+    paths = [f"/p/{i}" for i in range(pages)]
     for path in paths:
         site.page(path, PRODUCT)
     parser = BatchedPoolParser(1, analyse=analyse_slowly, backlog_bytes=backlog_bytes)
@@ -120,7 +124,7 @@ async def _crawl_slowly(site: LocalSite, settings: Settings, backlog_bytes: int)
                               parser=parser)
         outcomes = await asyncio.gather(*(handler.handle(CrawlRequest(url=site.url(path), kind="product"))
                                           for path in paths))
-    return watch.seen, outcomes
+    return watch, outcomes
 
 
 def _page_arguments() -> tuple:  # type: ignore[type-arg]
@@ -133,11 +137,21 @@ def _page_arguments() -> tuple:  # type: ignore[type-arg]
 async def test_no_fetch_starts_while_the_pages_waiting_for_the_parser_fill_the_budget(site: LocalSite,
                                                                                       settings: Settings) -> None:
     page_bytes = 2 * len(PRODUCT)  # the body and the text of one page
-    budget = 2 * page_bytes + 1  # two pages may wait; a third fetch waits for the parser
-    seen, outcomes = await _crawl_slowly(site, settings, budget)
-    assert max(seen) < budget
+    budget = 2 * page_bytes + 1  # two pages may wait or be on their way; a third fetch waits for the parser
+    watch, outcomes = await _crawl_slowly(site, settings, budget)
+    assert max(watch.backlogs) < budget
     assert all(outcome.record is not None and outcome.record.title == "Tea kettle" for outcome in outcomes)
     # The same crawl with room for everything: the fetches run ahead of the slow parser, past that budget.
-    seen, outcomes = await _crawl_slowly(site, settings, 1 << 30)
-    assert max(seen) >= budget
+    watch, outcomes = await _crawl_slowly(site, settings, 1 << 30)
+    assert max(watch.backlogs) >= budget
+    assert all(outcome.record is not None for outcome in outcomes)
+
+
+async def test_a_fetch_that_waited_for_the_parser_still_keeps_the_sites_gap(site: LocalSite,
+                                                                           settings: Settings) -> None:
+    delay = 0.1
+    polite = settings.model_copy(update={"per_domain_delay": delay})
+    watch, outcomes = await _crawl_slowly(site, polite, 4 * 2 * len(PRODUCT) + 1, pages=12)
+    gaps = [later - earlier for earlier, later in zip(watch.starts, watch.starts[1:])]
+    assert min(gaps) >= delay * 0.8  # a waiting fetch held no turn of the site: none go out together after it
     assert all(outcome.record is not None for outcome in outcomes)

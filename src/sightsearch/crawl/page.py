@@ -101,14 +101,16 @@ class PageHandler:
             return PageOutcome(request, "blocked", counts=Counter(robots_blocked=1))
         crawl_delay = await self.robots.crawl_delay(request.url) if self.robots is not None else None
         site = site_of(request.url)
-        try:
-            async with self.politeness.slot(site, crawl_delay):
-                await self.parser.room()  # the pages waiting for the parser hold as much memory as they may
-                page = await self.fetcher.fetch(request)
-        except TransientError as err:
-            return await self._transient(request, site, err)
-        except PermanentError as err:
-            return self.failed(request, err)
+        # Room first (the pages waiting for the parser bound the crawl's memory), then the site's turn: a fetch
+        # that waited for room must not have used up the politeness gap meanwhile.
+        async with self.parser.room():
+            try:
+                async with self.politeness.slot(site, crawl_delay):
+                    page = await self.fetcher.fetch(request)
+            except TransientError as err:
+                return await self._transient(request, site, err)
+            except PermanentError as err:
+                return self.failed(request, err)
         return await self._fetched(request, page)
 
     def failed(self, request: CrawlRequest, err: Exception) -> PageOutcome:

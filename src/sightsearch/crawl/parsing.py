@@ -15,7 +15,8 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
@@ -36,8 +37,8 @@ DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024  # the ``parse_backlog_mb`` setting's d
 class PageParser(Protocol):
     async def __call__(self, *arguments: Any) -> PageAnalysis: ...
 
-    async def room(self) -> None:
-        """Return when a page may be fetched: the pages already waiting for this parser leave room for it."""
+    def room(self) -> AbstractAsyncContextManager[None]:
+        """Held around a page's fetch: entered when the pages waiting for this parser leave room for one more."""
 
 
 class InlineParser:
@@ -46,8 +47,8 @@ class InlineParser:
     async def __call__(self, *arguments: Any) -> PageAnalysis:
         return analyse_page(*arguments)
 
-    async def room(self) -> None:
-        return None
+    def room(self) -> AbstractAsyncContextManager[None]:
+        return nullcontext()
 
 
 parse_inline = InlineParser()
@@ -162,16 +163,19 @@ class BatchedPoolParser:
         self.analyse = analyse  # a picklable top-level function of a batch, like ``analyse_pages``
         self.backlog_bytes = backlog_bytes
         self._backlog = 0  # bytes of the pages handed to this parser and not yet back
-        self._roomy = asyncio.Event()
+        self._fetching = 0  # fetches admitted by ``room`` whose page is not handed over yet
+        self._page_estimate = 0.0  # bytes a page is expected to hold: a moving mean of the pages handed over
+        self._changed = asyncio.Event()
         self._waiting: list[tuple[Arguments, asyncio.Future[PageAnalysis]]] = []
         self._suspects: list[tuple[Arguments, asyncio.Future[PageAnalysis]]] = []
         self._in_flight = 0
         self._limit = _BATCHES_PER_PROCESS * pool_size(processes)
 
     async def __call__(self, *arguments: Any) -> PageAnalysis:
+        size = _page_bytes(arguments[0])
+        self._page_estimate = size if not self._page_estimate else 0.875 * self._page_estimate + 0.125 * size
         if not pool_ready():  # the first pages of a run, while the parser processes boot
             return analyse_page(*arguments)
-        size = _page_bytes(arguments[0])
         self._backlog += size
         try:
             future = asyncio.get_running_loop().create_future()
@@ -180,16 +184,31 @@ class BatchedPoolParser:
             return await future
         finally:
             self._backlog -= size
-            if self._backlog < self.backlog_bytes:
-                self._roomy.set()
+            self._changed.set()
 
-    async def room(self) -> None:
-        """Wait while the pages handed to the parsers hold ``backlog_bytes`` or more: a fetch that started then
-        would only lengthen the queue. The crawl's pages in memory stay under the budget plus the fetches in
-        flight, however large the pages (up to ``max_page_bytes`` each)."""
-        while self._backlog >= self.backlog_bytes:
-            self._roomy.clear()
-            await self._roomy.wait()
+    @asynccontextmanager
+    async def room(self) -> AsyncIterator[None]:
+        """Admit one fetch once the pages handed to the parsers, plus the pages of the fetches admitted before
+        (each counted at the recent pages' mean size), leave room for it under ``backlog_bytes``; held until the
+        fetched page is handed over (or the fetch fails). Entered before the politeness slot, so a fetch that waits
+        here never holds a site's turn. With nothing waiting and nothing admitted a fetch always goes, so a page
+        larger than the budget still gets through, alone; before the first page, fetches go one at a time."""
+        while not self._has_room():
+            self._changed.clear()
+            await self._changed.wait()
+        self._fetching += 1
+        try:
+            yield
+        finally:
+            self._fetching -= 1  # the page, if any, is counted in the backlog from its hand-over on
+            self._changed.set()
+
+    def _has_room(self) -> bool:
+        if not self._backlog and not self._fetching:
+            return True
+        if not self._page_estimate:
+            return False  # no page seen yet, so no size to count a fetch at
+        return self._backlog + (self._fetching + 1) * self._page_estimate <= self.backlog_bytes
 
     def _dispatch(self) -> None:
         if self._suspects:  # alone in the pool, one at a time, once the batches in flight are back
