@@ -32,6 +32,7 @@ _OWNER_CHECK = 1.0  # seconds between a parser process's checks that its owner i
 _MAX_BATCH = 16  # pages per call: enough to amortise the hand-off, small enough to keep results flowing
 _BATCHES_PER_PROCESS = 2  # one being parsed, one waiting in the pool's queue, so a parser never idles on IPC
 DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024  # the ``parse_backlog_mb`` setting's default
+_FIRST_PAGE_GUESS = 256 * 1024  # what a fetch counts for before any page told the site's size (body and text)
 
 
 class PageParser(Protocol):
@@ -164,7 +165,8 @@ class BatchedPoolParser:
         self.backlog_bytes = backlog_bytes
         self._backlog = 0  # bytes of the pages handed to this parser and not yet back
         self._fetching = 0  # fetches admitted by ``room`` whose page is not handed over yet
-        self._page_estimate = 0.0  # bytes a page is expected to hold: a moving mean of the pages handed over
+        self._page_estimate = float(_FIRST_PAGE_GUESS)  # bytes a page holds: a moving mean of the pages handed over
+        self._sized = False  # True once a page has been handed over
         self._changed = asyncio.Event()
         self._waiting: list[tuple[Arguments, asyncio.Future[PageAnalysis]]] = []
         self._suspects: list[tuple[Arguments, asyncio.Future[PageAnalysis]]] = []
@@ -173,7 +175,8 @@ class BatchedPoolParser:
 
     async def __call__(self, *arguments: Any) -> PageAnalysis:
         size = _page_bytes(arguments[0])
-        self._page_estimate = size if not self._page_estimate else 0.875 * self._page_estimate + 0.125 * size
+        self._page_estimate = 0.875 * self._page_estimate + 0.125 * size if self._sized else float(size)
+        self._sized = True
         if not pool_ready():  # the first pages of a run, while the parser processes boot
             return analyse_page(*arguments)
         self._backlog += size
@@ -192,7 +195,8 @@ class BatchedPoolParser:
         (each counted at the recent pages' mean size), leave room for it under ``backlog_bytes``; held until the
         fetched page is handed over (or the fetch fails). Entered before the politeness slot, so a fetch that waits
         here never holds a site's turn. With nothing waiting and nothing admitted a fetch always goes, so a page
-        larger than the budget still gets through, alone; before the first page, fetches go one at a time."""
+        larger than the budget still gets through, alone. Before the first page a fetch counts as
+        ``_FIRST_PAGE_GUESS`` bytes."""
         while not self._has_room():
             self._changed.clear()
             await self._changed.wait()
@@ -206,8 +210,6 @@ class BatchedPoolParser:
     def _has_room(self) -> bool:
         if not self._backlog and not self._fetching:
             return True
-        if not self._page_estimate:
-            return False  # no page seen yet, so no size to count a fetch at
         return self._backlog + (self._fetching + 1) * self._page_estimate <= self.backlog_bytes
 
     def _dispatch(self) -> None:
