@@ -16,6 +16,7 @@ from sightsearch.api.deps import API_KEY_HEADER
 from sightsearch.api.errors import install_error_handlers
 from sightsearch.api.guard import LOOPBACK_NAMES, RequestGuard
 from sightsearch.api.middleware import BodyLimit, CatchErrors, RecordRequests
+from sightsearch.api.query_model import add_components
 from sightsearch.api.routers import API_PREFIX, ask, failures, images, metrics, ops, products, runs
 from sightsearch.api.state import ApiState
 from sightsearch.config import Settings
@@ -39,6 +40,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
                   description="Products, images and similarity search, crawl runs, failures and metrics. "
                               f"Writes need an API key in the `{API_KEY_HEADER}` header.")
     app.state.api = state
+    app.openapi = lambda: app.openapi_schema or add_components(FastAPI.openapi(app))  # type: ignore[method-assign]
     install_error_handlers(app)
     for module in (products, images, runs, failures, metrics, ops, ask):
         app.include_router(module.router)

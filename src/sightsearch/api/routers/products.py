@@ -6,12 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, Row, Select, bindparam, cast, select
 from sqlalchemy import Text as Text_
 from sqlalchemy.orm import Session
 
-from sightsearch.api.deps import READ_ACCESS, IdPath, SettingsDep, StateDep
+from sightsearch.api.deps import READ_ACCESS, IdPath, StateDep
 from sightsearch.api.encode import RowEncoder, json_response
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import decode_cursor, page_of
@@ -19,6 +20,7 @@ from sightsearch.api.product_query import PRODUCTS, ProductFilters, ProductSort,
 from sightsearch.api.routers import API_PREFIX
 from sightsearch.api.schemas import ImageOut, Page, PricePoint, ProductDetail, ProductSummary, SimilarProduct
 from sightsearch.api.inline import MoveToThread, is_inline
+from sightsearch.api.query_model import QueryModel
 from sightsearch.api.similarity import ImageCatalog, ImageCatalogCache
 from sightsearch.images import hamming
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
@@ -26,8 +28,6 @@ from sightsearch.storage.models import ImageRecord, PriceObservation, Product
 router = APIRouter(prefix=f"{API_PREFIX}/products",
                    tags=["products"], dependencies=READ_ACCESS, responses=ERROR_RESPONSES)
 
-PriceQuery = Annotated[Decimal | None, Query(ge=0, le=10**15, description="Inclusive price bound.")]
-Text = Annotated[str | None, Query(min_length=1, max_length=255)]
 PRICE_HISTORY_LIMIT = 500
 # Only the columns a response shows are read (the description and attributes make a listing row ~3x dearer).
 SUMMARY_FIELDS = tuple(ProductSummary.model_fields)
@@ -59,25 +59,36 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified: If-None-Match named the current ETag (no body)"}}
 
 
-@router.get("", response_model=Page[ProductSummary], responses=NOT_MODIFIED)
-async def list_products(
-    state: StateDep,
-    site: Annotated[str | None, Query(max_length=255, description="Exact site (host[:port]).")] = None,
-    category: Text = None,
-    brand: Annotated[str | None, Query(min_length=1, max_length=255, description="Brand, case-insensitive.")] = None,
-    min_price: PriceQuery = None,
-    max_price: PriceQuery = None,
-    availability: Annotated[str | None, Query(max_length=32, description="e.g. InStock, OutOfStock.")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Text in title, brand or SKU; any case.")] = None,
-    updated_since: Annotated[datetime | None, Query(description="Only products changed at or after this time.")] = None,
-    sort: ProductSort = ProductSort.ID,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page.")] = None,
-) -> Response:
+class ListingQuery(BaseModel):
+    """The listing's query parameters (read by ``QueryModel``: FastAPI's own handling of 11 cost ~100 us a page)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    site: str | None = Field(None, max_length=255, description="Exact site (host[:port]).")
+    category: str | None = Field(None, min_length=1, max_length=255)
+    brand: str | None = Field(None, min_length=1, max_length=255, description="Brand, case-insensitive.")
+    min_price: Decimal | None = Field(None, ge=0, le=10**15, description="Inclusive price bound.")
+    max_price: Decimal | None = Field(None, ge=0, le=10**15, description="Inclusive price bound.")
+    availability: str | None = Field(None, max_length=32, description="e.g. InStock, OutOfStock.")
+    q: str | None = Field(None, max_length=200, description="Text in title, brand or SKU; any case.")
+    updated_since: datetime | None = Field(None, description="Only products changed at or after this time.")
+    sort: ProductSort = ProductSort.ID
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, max_length=2048, description="next_cursor of the previous page.")
+
+
+LISTING_QUERY = QueryModel(ListingQuery)
+
+
+@router.get("", response_model=Page[ProductSummary], responses=NOT_MODIFIED,
+            openapi_extra={"parameters": LISTING_QUERY.parameters})
+async def list_products(state: StateDep, query: Annotated[ListingQuery, Depends(LISTING_QUERY)]) -> Response:
     """Products matching every given filter, in ``sort`` order, ``limit`` at a time."""
-    spec = sort_spec(sort)
-    filters = ProductFilters(site, category, brand, min_price, max_price, availability, q, updated_since)
-    after = decode_cursor(spec, cursor) if cursor else None
+    spec = sort_spec(query.sort)
+    filters = ProductFilters(query.site, query.category, query.brand, query.min_price, query.max_price,
+                             query.availability, query.q, query.updated_since)
+    after = decode_cursor(spec, query.cursor) if query.cursor else None
+    limit = query.limit
     queries, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
     rows = await state.run_read(read_page, queries, params)
@@ -100,9 +111,9 @@ def read_page(engine: Engine, queries: tuple[Select[Any], ...], params: dict[str
 
 
 @router.get("/{product_id}", response_model=ProductDetail, responses=NOT_MODIFIED)
-async def get_product(product_id: IdPath, state: StateDep, settings: SettingsDep) -> Response:
+async def get_product(product_id: IdPath, state: StateDep) -> Response:
     """One product with its image records, near-duplicate products and its last 500 prices (oldest first)."""
-    body = await state.run_read(product_detail, state.images, product_id, settings.near_duplicate_distance)
+    body = await state.run_read(product_detail, state.images, product_id, state.settings.near_duplicate_distance)
     return json_response(body, ProductDetail)
 
 
