@@ -4,14 +4,18 @@ would write from the same rows (money strings, UTC times, field order), on both 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine, select
 
+from sightsearch.api import create_app
 from sightsearch.api.schemas import ImageOut, Page, PricePoint, ProductDetail, ProductSummary
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
+from tests.api.conftest import api_settings, client_for
 
 
 def model_json(model: Any, value: Any) -> Any:
@@ -51,3 +55,33 @@ async def test_detail_is_what_the_response_model_writes(api: httpx.AsyncClient, 
     assert body["image_records"] and body["price_history"]
     assert body == expected
     assert list(body) == list(ProductDetail.model_fields)
+
+
+async def test_stored_prices_and_times_are_written_as_their_values(engine: Engine) -> None:
+    """The listing reads price and update time as stored (on SQLite a float and a text) and must still write what
+    the model writes from the converted values: two-decimal money, four when stored, UTC times with a Z, the
+    microseconds only when set. Byte for byte, and the cursors of those sorts walk every product once."""
+    prices = ["0.1", "12.5", "0.1234", "10", "999999999.9999", "0", None, "1234567.89", "0.05", "7.0100", "0.12345"]
+    start = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
+    with session_scope(engine) as session:
+        session.add_all(Product(
+            site="edge.example", product_key=f"e{n}", url=f"http://edge.example/{n}", title=f"Edge {n} \u00e9\u2028\"",
+            price=None if price is None else Decimal(price), currency="EUR", content_hash=str(n),
+            updated_at=start + timedelta(seconds=n, microseconds=[0, 123456, 500000, 1][n % 4]))
+            for n, price in enumerate(prices))
+    async with client_for(create_app(api_settings(), engine=engine)) as api:
+        for sort in ("price", "-price", "updated_at", "-updated_at"):
+            response = await api.get("/api/v1/products", params={"sort": sort, "limit": 3})
+            first = response.json()
+            with session_scope(engine) as session:
+                rows = {p.id: p for p in session.scalars(select(Product))}
+                expected = Page[ProductSummary].model_validate(
+                    {"items": [rows[item["id"]] for item in first["items"]], "next_cursor": first["next_cursor"]})
+            assert response.content == expected.model_dump_json().encode(), sort
+            seen = [item["id"] for item in first["items"]]
+            cursor = first["next_cursor"]
+            while cursor:
+                page = (await api.get("/api/v1/products", params={"sort": sort, "limit": 3, "cursor": cursor})).json()
+                seen += [item["id"] for item in page["items"]]
+                cursor = page["next_cursor"]
+            assert sorted(seen) == sorted(rows) and len(seen) == len(prices), sort

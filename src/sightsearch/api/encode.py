@@ -8,18 +8,21 @@ on the routes for the OpenAPI schema, and tests compare these bytes with the mod
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import orjson
 from fastapi import Response
 from pydantic import BaseModel
+from sqlalchemy import Dialect
 
 from sightsearch.api.schemas import money
+from sightsearch.storage.models import PriceType
 
-__all__ = ["JSON_OPTIONS", "RowEncoder", "json_fragment", "json_response"]
+__all__ = ["JSON_OPTIONS", "RowEncoder", "json_fragment", "json_response", "stored_value"]
 
 # Naive datetimes come from SQLite and are UTC; both kinds are written with a Z, as pydantic writes UTC times.
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -37,6 +40,10 @@ class RowEncoder:
     Money fields become money strings and datetimes move to UTC; ``fragments`` (JSON columns read as text) go out
     as ``orjson.Fragment``, neither decoded nor encoded again; every other value goes as it is. Works by position
     on a plain tuple of the row: a SQLAlchemy row's attribute access costs ~0.4 us a column.
+
+    Money and times may also come as stored, read without SQLAlchemy's conversion: SQLite keeps a price as a float
+    (or an integer) and a time as text (``2026-01-01 00:00:01.000000``). They are written exactly as the converted
+    values would be (``stored_value`` gives the converted value itself, e.g. for a cursor).
     """
 
     def __init__(self, fields: Iterable[str], fragments: Iterable[str] = ()) -> None:
@@ -51,10 +58,12 @@ class RowEncoder:
         if len(values) != len(self.fields):
             raise ValueError(f"a row of {len(values)} columns for {len(self.fields)} fields")
         for at in self._money:
-            if values[at] is not None:
-                values[at] = _money(values[at])
+            value = values[at]
+            if value is not None:
+                values[at] = _money(value) if type(value) is Decimal else _stored_money(value)
         for at in self._times:
-            values[at] = _utc(values[at])
+            value = values[at]
+            values[at] = _stored_time(value) if type(value) is str else _utc(value)
         for at in self._fragments:
             values[at] = json_fragment(values[at])
         return dict(zip(self.fields, values))
@@ -62,6 +71,34 @@ class RowEncoder:
 
 # Prices repeat across a page and across pages; formatting one costs ~0.8 us. Equal Decimals give equal strings.
 _money = lru_cache(maxsize=8192)(money)
+# The scale of every money column (``storage.models.PriceType``): SQLAlchemy reads a stored float as this many decimals.
+_STORED_SCALE = PriceType.scale
+
+
+@lru_cache(maxsize=8192)
+def _stored_money(value: float | int | str) -> str:
+    """A price as SQLite stores it, written as its Decimal would be (SQLAlchemy's reading: ``"%.4f" % value``)."""
+    return money(Decimal(value) if isinstance(value, str) else Decimal(f"{value:.{_STORED_SCALE}f}"))
+
+
+def _stored_time(text: str) -> str | datetime | None:
+    """A time as SQLAlchemy stores it in SQLite (UTC, microseconds), as orjson writes the datetime: ``...T..Z``,
+    the microseconds only when not zero. Any other text is parsed (it must then be an ISO 8601 time)."""
+    if len(text) == 26 and text[10] == " " and text[19] == "." and text.isascii():
+        return f"{text[:10]}T{text[11:19]}Z" if text.endswith("000000") else f"{text[:10]}T{text[11:]}Z"
+    return _utc(datetime.fromisoformat(text))
+
+
+@lru_cache(maxsize=64)
+def stored_value(column: Any, dialect: Dialect) -> Callable[[Any], Any]:
+    """What SQLAlchemy makes of a value of ``column`` read as stored (a column read with ``type_coerce`` to
+    ``NullType``), on ``dialect``: e.g. the Decimal of a float, the datetime of a text."""
+    processor = column.type.result_processor(dialect, None)
+    return processor if processor is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def json_fragment(text: str | None) -> orjson.Fragment | None:

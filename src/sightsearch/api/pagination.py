@@ -87,8 +87,8 @@ def encode_cursor(spec: SortSpec, value: Any, last_id: Any) -> str:
     """The opaque cursor pointing after a row with sort ``value`` and id ``last_id``."""
     if isinstance(value, datetime):
         value = value.isoformat()
-    elif isinstance(value, Decimal):
-        value = str(value)
+    elif isinstance(value, Decimal) or (spec.kind == "decimal" and isinstance(value, float | int)):
+        value = str(value)  # a float as stored (SQLite) by its shortest exact text: a cursor must not round
     raw = json.dumps({"s": spec.name, "v": value, "i": last_id}, separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, Row, Select, bindparam, cast, select
+from sqlalchemy import Engine, Row, Select, bindparam, cast, select, type_coerce
 from sqlalchemy import Text as Text_
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from sightsearch.api.deps import READ_ACCESS, IdPath, StateDep
-from sightsearch.api.encode import RowEncoder, json_response
+from sightsearch.api.encode import RowEncoder, json_response, stored_value
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import decode_cursor, page_of
 from sightsearch.api.product_query import PRODUCTS, ProductFilters, ProductSort, listing_query, sort_spec, sort_value
@@ -32,8 +33,11 @@ PRICE_HISTORY_LIMIT = 500
 # Only the columns a response shows are read (the description and attributes make a listing row ~3x dearer).
 SUMMARY_FIELDS = tuple(ProductSummary.model_fields)
 # The image list is read as JSON text and goes out as it is: decoding and re-encoding 50 lists was a tenth of a page.
-SUMMARY_COLUMNS = tuple(cast(PRODUCTS.c.images, Text_).label("images") if name == "images" else PRODUCTS.c[name]
-                        for name in SUMMARY_FIELDS)
+# The price and the update time are read as the driver gives them (on SQLite a float and a text) and written out by
+# the encoder: SQLAlchemy's Decimal and datetime conversion of a page's rows cost about as much as reading them.
+SUMMARY_COLUMNS = tuple(cast(PRODUCTS.c.images, Text_).label("images") if name == "images"
+                        else type_coerce(PRODUCTS.c[name], NullType()).label(name) if name in ("price", "updated_at")
+                        else PRODUCTS.c[name] for name in SUMMARY_FIELDS)
 encode_summary = RowEncoder(SUMMARY_FIELDS, fragments=("images",))
 DETAIL_FIELDS = tuple(name for name in ProductDetail.model_fields if hasattr(Product, name))
 DETAIL_COLUMNS = [PRODUCTS.c[name] for name in DETAIL_FIELDS]
@@ -92,7 +96,15 @@ async def list_products(state: StateDep, query: Annotated[ListingQuery, Depends(
     queries, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
     rows = await state.run_read(read_page, queries, params)
-    items, next_cursor = page_of(rows, limit, spec, lambda product: sort_value(spec, product))
+    typed = stored_value(spec.column, state.engine.dialect)
+
+    def after_value(product: Row[Any]) -> Any:
+        # A number as stored, not its Decimal at the column's scale: SQLite keeps a price of 0.12345 as it is, and a
+        # cursor at 0.1235 would show it again (descending) or skip past it (ascending).
+        value = sort_value(spec, product)
+        return value if isinstance(value, float | int) else typed(value)
+
+    items, next_cursor = page_of(rows, limit, spec, after_value)
     body = {"items": [encode_summary(row) for row in items],
             "next_cursor": next_cursor}
     return json_response(body, Page[ProductSummary])
