@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from sightsearch.images import NearDuplicateIndex
@@ -43,14 +43,14 @@ class ImageCatalog:
         return best
 
 
-def _signature(session: Session) -> tuple[object, ...]:
+def _signature(session: Connection | Session) -> tuple[object, ...]:
     """Cheap aggregates that change whenever an image or a product's image list may have changed."""
     images = session.execute(select(func.count(), func.max(ImageRecord.id), func.max(ImageRecord.fetched_at))).one()
     products = session.execute(select(func.count(), func.max(Product.id), func.max(Product.updated_at))).one()
     return (*images, *products)
 
 
-def _build(session: Session, index_distance: int) -> ImageCatalog:
+def _build(session: Connection | Session, index_distance: int) -> ImageCatalog:
     catalog = ImageCatalog(NearDuplicateIndex(index_distance))
     for url, phash in session.execute(select(ImageRecord.url, ImageRecord.phash).where(ImageRecord.phash.is_not(None))):
         catalog.index.add(url, phash)
@@ -87,7 +87,7 @@ class ImageCatalogCache:
             return catalog
         return None
 
-    def get(self, session: Session) -> ImageCatalog:
+    def get(self, session: Connection | Session) -> ImageCatalog:
         """The catalog for the store as it is now (one rebuild at a time; readers share the result)."""
         catalog = self.current()
         if catalog is not None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, Row, Select, bindparam, cast, select, type_coerce
+from sqlalchemy import Connection, Engine, Row, Select, bindparam, cast, select, type_coerce
 from sqlalchemy import Text as Text_
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
@@ -39,13 +39,18 @@ SUMMARY_COLUMNS = tuple(cast(PRODUCTS.c.images, Text_).label("images") if name =
                         else type_coerce(PRODUCTS.c[name], NullType()).label(name) if name in ("price", "updated_at")
                         else PRODUCTS.c[name] for name in SUMMARY_FIELDS)
 encode_summary = RowEncoder(SUMMARY_FIELDS, fragments=("images",))
+TYPED_SUMMARY_COLUMNS = tuple(PRODUCTS.c[name] for name in SUMMARY_FIELDS)  # rows a response model validates
 DETAIL_FIELDS = tuple(name for name in ProductDetail.model_fields if hasattr(Product, name))
-DETAIL_COLUMNS = [PRODUCTS.c[name] for name in DETAIL_FIELDS]
+# Like the listing's images, the JSON the detail only passes on goes out as stored (its image list is read: the
+# image records are looked up by URL).
+DETAIL_FRAGMENTS = ("attributes", "sources", "confidence")
+DETAIL_COLUMNS = [cast(PRODUCTS.c[name], Text_).label(name) if name in DETAIL_FRAGMENTS else PRODUCTS.c[name]
+                  for name in DETAIL_FIELDS]
 IMAGE_FIELDS = tuple(ImageOut.model_fields)
 IMAGE_COLUMNS = [ImageRecord.__table__.c[name] for name in IMAGE_FIELDS]
 PRICE_FIELDS = tuple(PricePoint.model_fields)
 PRICE_COLUMNS = [PriceObservation.__table__.c[name] for name in PRICE_FIELDS]
-encode_detail, encode_image = RowEncoder(DETAIL_FIELDS), RowEncoder(IMAGE_FIELDS)
+encode_detail, encode_image = RowEncoder(DETAIL_FIELDS, fragments=DETAIL_FRAGMENTS), RowEncoder(IMAGE_FIELDS)
 encode_price = RowEncoder(PRICE_FIELDS)
 # The detail's statements, built once with bound parameters (building them per request cost as much as running them).
 PRODUCT_BY_ID = select(*DETAIL_COLUMNS).where(PRODUCTS.c.id == bindparam("id"))
@@ -132,14 +137,13 @@ async def get_product(product_id: IdPath, state: StateDep) -> Response:
 def product_detail(engine: Engine, catalogs: ImageCatalogCache, product_id: int, max_distance: int) -> dict[str, Any]:
     """The detail document of one product (``ProductDetail``'s fields), or a 404 error. Read inline (``api.inline``),
     an image catalog due for a look at the store moves the read to a thread: the look may rebuild it under a lock."""
-    # Core statements on one connection; an ORM session over the same connection for the near-duplicate lookups
-    # (their queries run only when there is something to look up). A session of its own per request, with its
-    # commit, cost a third of the route.
+    # Core statements on one connection, no ORM session: a session of its own per request, with its commit, cost a
+    # third of the route, and one over the connection still cost ~10%.
     inline = is_inline(engine)
     catalog = catalogs.current() if inline else None
     if inline and catalog is None:
         raise MoveToThread  # before any query, so that the thread does the whole read once
-    with engine.connect() as connection, Session(bind=connection) as session:
+    with engine.connect() as connection:
         product = connection.execute(PRODUCT_BY_ID, {"id": product_id}).first()
         if product is None:
             raise ApiError(404, "not_found", f"no product with id {product_id}")
@@ -148,13 +152,13 @@ def product_detail(engine: Engine, catalogs: ImageCatalogCache, product_id: int,
         newest = connection.execute(NEWEST_PRICES, {"id": product_id, "limit": PRICE_HISTORY_LIMIT}).all()
         prices = [encode_price(point) for point in reversed(newest)]
         if catalog is None:
-            catalog = catalogs.get(session)
-        similar = near_duplicates(session, catalog, product_id, image_rows, max_distance)
+            catalog = catalogs.get(connection)
+        similar = near_duplicates(connection, catalog, product_id, image_rows, max_distance)
     return {**encode_detail(product), "image_records": [encode_image(image) for image in image_rows],
             "near_duplicates": [near.model_dump(mode="json") for near in similar], "price_history": prices}
 
 
-def near_duplicates(session: Session, catalog: ImageCatalog, product_id: int, images: list[Any],
+def near_duplicates(db: Connection | Session, catalog: ImageCatalog, product_id: int, images: list[Any],
                     max_distance: int) -> list[SimilarProduct]:
     """Other products with an image in a group of ``images`` (rows with ``phash`` and ``group_key``) or within
     ``max_distance`` of one; nearest first."""
@@ -167,7 +171,7 @@ def near_duplicates(session: Session, catalog: ImageCatalog, product_id: int, im
 
     phash_of_group = {image.group_key: image.phash for image in images if image.group_key and image.phash}
     if phash_of_group:
-        members = session.execute(select(ImageRecord.url, ImageRecord.phash, ImageRecord.group_key)
+        members = db.execute(select(ImageRecord.url, ImageRecord.phash, ImageRecord.group_key)
                                   .where(ImageRecord.group_key.in_(phash_of_group)))
         for url, phash, group in members:
             # Groups are transitive (a~b~c), so a member may be further than max_distance from this image.
@@ -179,13 +183,13 @@ def near_duplicates(session: Session, catalog: ImageCatalog, product_id: int, im
         if image.phash:
             for other, (distance, url) in catalog.similar_products(image.phash, max_distance).items():
                 offer(other, distance, url)
-    return similar_list(session, best, grouped - {product_id})
+    return similar_list(db, best, grouped - {product_id})
 
 
-def similar_list(session: Session, best: dict[int, tuple[int, str]],
+def similar_list(db: Connection | Session, best: dict[int, tuple[int, str]],
                  grouped: set[int] | None = None) -> list[SimilarProduct]:
     """``best`` ({product id: (distance, image URL)}) as response items, nearest first, then by product id."""
-    products = {p.id: p for p in session.scalars(select(Product).where(Product.id.in_(best)))} if best else {}
+    products = {p.id: p for p in db.execute(select(*TYPED_SUMMARY_COLUMNS).where(PRODUCTS.c.id.in_(best)))} if best else {}
     ordered = sorted((distance, pid, url) for pid, (distance, url) in best.items() if pid in products)
     return [SimilarProduct(product=ProductSummary.model_validate(products[pid]), distance=distance, image_url=url,
                            same_group=pid in (grouped or ())) for distance, pid, url in ordered]
