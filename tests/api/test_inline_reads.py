@@ -126,7 +126,13 @@ async def test_a_read_that_meets_a_lock_moves_to_a_thread_and_the_loop_runs_on(s
     ticking = asyncio.create_task(tick())
     try:
         reading = asyncio.create_task(read(store, count_rows))
-        await asyncio.sleep(0.3)
+        # The loop must tick on while the read waits for the writer. Ten ticks take 0.1 s; a loaded machine may stall
+        # the whole process for a moment (CI once saw 2 ticks in 0.3 s), so they get up to 5 s, still far below the
+        # 30 s the blocked read would wait: a read that blocked the loop would end (failing) before the ticks came.
+        for _ in range(500):
+            if ticks >= 10:
+                break
+            await asyncio.sleep(0.01)
         assert not reading.done()  # waiting for the writer, in the thread...
         assert ticks >= 10  # ...while the loop kept running
         writer.execute("COMMIT")
