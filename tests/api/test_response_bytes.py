@@ -61,7 +61,8 @@ async def test_stored_prices_and_times_are_written_as_their_values(engine: Engin
     """The listing reads price and update time as stored (on SQLite a float and a text) and must still write what
     the model writes from the converted values: two-decimal money, four when stored, UTC times with a Z, the
     microseconds only when set. Byte for byte, and the cursors of those sorts walk every product once."""
-    prices = ["0.1", "12.5", "0.1234", "10", "999999999.9999", "0", None, "1234567.89", "0.05", "7.0100", "0.12345"]
+    prices = ["0.1", "12.5", "0.1234", "10", "999999999.9999", "0", None, "1234567.89", "0.05", "7.0100", "0.12345",
+              "99999999999999.9999", "99999999999999.9998"]
     start = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
     with session_scope(engine) as session:
         session.add_all(Product(
@@ -78,10 +79,14 @@ async def test_stored_prices_and_times_are_written_as_their_values(engine: Engin
                 expected = Page[ProductSummary].model_validate(
                     {"items": [rows[item["id"]] for item in first["items"]], "next_cursor": first["next_cursor"]})
             assert response.content == expected.model_dump_json().encode(), sort
-            seen = [item["id"] for item in first["items"]]
-            cursor = first["next_cursor"]
-            while cursor:
-                page = (await api.get("/api/v1/products", params={"sort": sort, "limit": 3, "cursor": cursor})).json()
-                seen += [item["id"] for item in page["items"]]
-                cursor = page["next_cursor"]
-            assert sorted(seen) == sorted(rows) and len(seen) == len(prices), sort
+            for limit in (1, 2, 3):  # a page boundary after every product
+                seen: list[int] = []
+                cursor = None
+                for _ in range(len(prices) + 1):  # a cursor that stands still would loop forever
+                    query = {"sort": sort, "limit": limit} | ({"cursor": cursor} if cursor else {})
+                    page = (await api.get("/api/v1/products", params=query)).json()
+                    seen += [item["id"] for item in page["items"]]
+                    cursor = page["next_cursor"]
+                    if not cursor:
+                        break
+                assert sorted(seen) == sorted(rows) and len(seen) == len(prices), (sort, limit)

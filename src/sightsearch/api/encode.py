@@ -3,12 +3,13 @@
 FastAPI would validate each row into the response model and then serialize it: for a page of 50 products that is
 most of the request. The routes that serve many rows build plain dicts here instead (prices as money strings,
 times in UTC, exactly as the models' serializers write them) and encode them with orjson. The response models stay
-on the routes for the OpenAPI schema, and tests compare these bytes with the models' own output.
+on the routes for the OpenAPI schema, and tests compare these documents with the models' own output: byte for byte,
+except the JSON columns a route passes on as stored (``fragments``), which keep the store's spacing and escapes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -17,12 +18,11 @@ from typing import Any
 import orjson
 from fastapi import Response
 from pydantic import BaseModel
-from sqlalchemy import Dialect
 
 from sightsearch.api.schemas import money
 from sightsearch.storage.models import PriceType
 
-__all__ = ["JSON_OPTIONS", "RowEncoder", "json_fragment", "json_response", "stored_value"]
+__all__ = ["JSON_OPTIONS", "RowEncoder", "json_fragment", "json_response"]
 
 # Naive datetimes come from SQLite and are UTC; both kinds are written with a Z, as pydantic writes UTC times.
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -43,7 +43,7 @@ class RowEncoder:
 
     Money and times may also come as stored, read without SQLAlchemy's conversion: SQLite keeps a price as a float
     (or an integer) and a time as text (``2026-01-01 00:00:01.000000``). They are written exactly as the converted
-    values would be (``stored_value`` gives the converted value itself, e.g. for a cursor).
+    values would be.
     """
 
     def __init__(self, fields: Iterable[str], fragments: Iterable[str] = ()) -> None:
@@ -89,18 +89,6 @@ def _stored_time(text: str) -> str | datetime | None:
     return _utc(datetime.fromisoformat(text))
 
 
-@lru_cache(maxsize=64)
-def stored_value(column: Any, dialect: Dialect) -> Callable[[Any], Any]:
-    """What SQLAlchemy makes of a value of ``column`` read as stored (a column read with ``type_coerce`` to
-    ``NullType``), on ``dialect``: e.g. the Decimal of a float, the datetime of a text."""
-    processor = column.type.result_processor(dialect, None)
-    return processor if processor is not None else _same
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
 def json_fragment(text: str | None) -> orjson.Fragment | None:
     """A JSON column read as text, for inclusion as it is (the store only holds JSON it wrote itself)."""
     return None if text is None else orjson.Fragment(text)
@@ -112,8 +100,9 @@ TIME_FIELDS = frozenset({"updated_at", "first_seen", "last_seen", "fetched_at", 
 
 
 def json_response(body: Any, model: type[BaseModel]) -> Response:
-    """``body`` encoded with orjson; values orjson refuses (an integer past 64 bits in stored attributes) go
-    through ``model`` instead, so an odd row costs time, never a 500."""
+    """``body`` encoded with orjson; values orjson refuses (an integer past 64 bits) go through ``model`` instead,
+    so an odd row costs time, never a 500. JSON columns passed on as stored are not looked into, so they never
+    refuse (the model could not read them back: a body with fragments must not need this)."""
     try:
         content = orjson.dumps(body, option=JSON_OPTIONS)
     except orjson.JSONEncodeError:

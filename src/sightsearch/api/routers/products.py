@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from sightsearch.api.deps import READ_ACCESS, IdPath, StateDep
-from sightsearch.api.encode import RowEncoder, json_response, stored_value
+from sightsearch.api.encode import RowEncoder, json_response
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import decode_cursor, page_of
 from sightsearch.api.product_query import PRODUCTS, ProductFilters, ProductSort, listing_query, sort_spec, sort_value
@@ -41,9 +41,10 @@ SUMMARY_COLUMNS = tuple(cast(PRODUCTS.c.images, Text_).label("images") if name =
 encode_summary = RowEncoder(SUMMARY_FIELDS, fragments=("images",))
 TYPED_SUMMARY_COLUMNS = tuple(PRODUCTS.c[name] for name in SUMMARY_FIELDS)  # rows a response model validates
 DETAIL_FIELDS = tuple(name for name in ProductDetail.model_fields if hasattr(Product, name))
-# Like the listing's images, the JSON the detail only passes on goes out as stored (its image list is read: the
-# image records are looked up by URL).
-DETAIL_FRAGMENTS = ("attributes", "sources", "confidence")
+# Like the listing's images, the JSON of texts the detail only passes on goes out as stored: the same JSON, spaced
+# as the store writes it. Its image list is read (the image records are looked up by URL), and so are the
+# confidences: floats, which the store's JSON text could hold as NaN.
+DETAIL_FRAGMENTS = ("attributes", "sources")
 DETAIL_COLUMNS = [cast(PRODUCTS.c[name], Text_).label(name) if name in DETAIL_FRAGMENTS else PRODUCTS.c[name]
                   for name in DETAIL_FIELDS]
 IMAGE_FIELDS = tuple(ImageOut.model_fields)
@@ -101,13 +102,12 @@ async def list_products(state: StateDep, query: Annotated[ListingQuery, Depends(
     queries, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
     rows = await state.run_read(read_page, queries, params)
-    typed = stored_value(spec.column, state.engine.dialect)
-
     def after_value(product: Row[Any]) -> Any:
-        # A number as stored, not its Decimal at the column's scale: SQLite keeps a price of 0.12345 as it is, and a
-        # cursor at 0.1235 would show it again (descending) or skip past it (ascending).
+        # The sort value as stored, never rounded: SQLite keeps a price of 0.12345 as it is (its Decimal at the
+        # column's scale, 0.1235, would make the cursor show it again going down, or skip past it going up), and
+        # PostgreSQL's driver gives the exact Decimal. A time comes from SQLite as text.
         value = sort_value(spec, product)
-        return value if isinstance(value, float | int) else typed(value)
+        return datetime.fromisoformat(value) if spec.kind == "datetime" and isinstance(value, str) else value
 
     items, next_cursor = page_of(rows, limit, spec, after_value)
     body = {"items": [encode_summary(row) for row in items],
