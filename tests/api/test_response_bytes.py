@@ -9,9 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import orjson
+import pytest
 from sqlalchemy import Engine, select
 
 from sightsearch.api import create_app
+from sightsearch.api.encode import JSON_OPTIONS, row_encoder
 from sightsearch.api.schemas import ImageOut, Page, PricePoint, ProductDetail, ProductSummary
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
@@ -90,3 +93,18 @@ async def test_stored_prices_and_times_are_written_as_their_values(engine: Engin
                     if not cursor:
                         break
                 assert sorted(seen) == sorted(rows) and len(seen) == len(prices), (sort, limit)
+
+
+def test_row_encoder_writes_stored_and_converted_values_alike() -> None:
+    """The generated encoder: a converted row (Decimal, datetime: PostgreSQL, or SQLAlchemy's types) and the same row
+    as SQLite stores it (float, text) give the same JSON; NULLs stay null; a row of another length is refused."""
+    encode = row_encoder(["id", "price", "updated_at", "images", "title"], fragments=["images"])
+    converted = (7, Decimal("12.5000"), datetime(2026, 1, 2, 3, 4, 5, 6000, tzinfo=UTC), '["a"]', "T\u00e9")
+    stored = (7, 12.5, "2026-01-02 03:04:05.006000", '["a"]', "T\u00e9")
+    expected = b'{"id":7,"price":"12.50","updated_at":"2026-01-02T03:04:05.006000Z","images":["a"],"title":"T\xc3\xa9"}'
+    assert orjson.dumps(encode(converted), option=JSON_OPTIONS) == expected
+    assert orjson.dumps(encode(stored), option=JSON_OPTIONS) == expected
+    assert encode((1, None, "2026-01-02 03:04:05.000000", None, None)) == {
+        "id": 1, "price": None, "updated_at": "2026-01-02T03:04:05Z", "images": None, "title": None}
+    with pytest.raises(ValueError):
+        encode((1, 2))

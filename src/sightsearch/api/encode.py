@@ -9,7 +9,7 @@ except the JSON columns a route passes on as stored (``fragments``), which keep 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from sightsearch.api.schemas import money
 from sightsearch.storage.models import PriceType
 
-__all__ = ["JSON_OPTIONS", "RowEncoder", "json_fragment", "json_response"]
+__all__ = ["JSON_OPTIONS", "json_fragment", "json_response", "row_encoder"]
 
 # Naive datetimes come from SQLite and are UTC; both kinds are written with a Z, as pydantic writes UTC times.
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -34,39 +34,42 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-class RowEncoder:
-    """Turns rows whose columns are ``fields`` (in that order) into JSON-ready dicts, as the response model would.
+def row_encoder(fields: Iterable[str], fragments: Iterable[str] = ()) -> Callable[[Any], dict[str, Any]]:
+    """A function that turns rows whose columns are ``fields`` (in that order) into JSON-ready dicts, as the response
+    model would.
 
     Money fields become money strings and datetimes move to UTC; ``fragments`` (JSON columns read as text) go out
     as ``orjson.Fragment``, neither decoded nor encoded again; every other value goes as it is. Works by position
-    on a plain tuple of the row: a SQLAlchemy row's attribute access costs ~0.4 us a column.
+    on the row (a SQLAlchemy row's attribute access costs ~0.4 us a column); a row of another length raises
+    ``ValueError``.
 
     Money and times may also come as stored, read without SQLAlchemy's conversion: SQLite keeps a price as a float
     (or an integer) and a time as text (``2026-01-01 00:00:01.000000``). They are written exactly as the converted
     values would be.
+
+    The function is generated for its layout, as ``dataclasses`` generates ``__init__``: it unpacks the row and
+    returns a dict display of the converted values. That is half the cost of converting in loops and zipping
+    (~0.5 against ~1 us a row of 13 columns; a page has 50).
     """
+    fields, fragments = tuple(fields), frozenset(fragments)
+    names = [f"v{at}" for at in range(len(fields))]
+    values = ", ".join(f"{field!r}: {_converted(field, name, fragments)}" for field, name in zip(fields, names))
+    source = f"def encode(row):\n    {', '.join(names)}, = row\n    return {{{values}}}\n"
+    namespace = dict(_CONVERTERS)
+    exec(compile(source, f"<row_encoder {', '.join(fields)}>", "exec"), namespace)  # our own text, from field names
+    encode: Callable[[Any], dict[str, Any]] = namespace["encode"]
+    return encode
 
-    def __init__(self, fields: Iterable[str], fragments: Iterable[str] = ()) -> None:
-        self.fields = tuple(fields)
-        fragments = frozenset(fragments)
-        self._money = [at for at, name in enumerate(self.fields) if name in MONEY_FIELDS]
-        self._times = [at for at, name in enumerate(self.fields) if name in TIME_FIELDS]
-        self._fragments = [at for at, name in enumerate(self.fields) if name in fragments]
 
-    def __call__(self, row: Any) -> dict[str, Any]:
-        values = list(row)
-        if len(values) != len(self.fields):
-            raise ValueError(f"a row of {len(values)} columns for {len(self.fields)} fields")
-        for at in self._money:
-            value = values[at]
-            if value is not None:
-                values[at] = _money(value) if type(value) is Decimal else _stored_money(value)
-        for at in self._times:
-            value = values[at]
-            values[at] = _stored_time(value) if type(value) is str else _utc(value)
-        for at in self._fragments:
-            values[at] = json_fragment(values[at])
-        return dict(zip(self.fields, values))
+def _converted(field: str, name: str, fragments: frozenset[str]) -> str:
+    """The expression that converts the value ``name`` of column ``field`` (for ``row_encoder``'s function)."""
+    if field in MONEY_FIELDS:
+        return f"None if {name} is None else _money({name}) if type({name}) is Decimal else _stored_money({name})"
+    if field in TIME_FIELDS:
+        return f"_stored_time({name}) if type({name}) is str else _utc({name})"
+    if field in fragments:
+        return f"None if {name} is None else Fragment({name})"
+    return name
 
 
 # Prices repeat across a page and across pages; formatting one costs ~0.8 us. Equal Decimals give equal strings.
@@ -92,6 +95,11 @@ def _stored_time(text: str) -> str | datetime | None:
 def json_fragment(text: str | None) -> orjson.Fragment | None:
     """A JSON column read as text, for inclusion as it is (the store only holds JSON it wrote itself)."""
     return None if text is None else orjson.Fragment(text)
+
+
+# What the generated encoders call.
+_CONVERTERS: dict[str, Any] = {"_money": _money, "_stored_money": _stored_money, "_stored_time": _stored_time,
+                               "_utc": _utc, "Decimal": Decimal, "Fragment": orjson.Fragment}
 
 
 MONEY_FIELDS = frozenset({"price", "old_price"})

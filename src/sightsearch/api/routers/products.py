@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
 from sightsearch.api.deps import READ_ACCESS, IdPath, StateDep
-from sightsearch.api.encode import RowEncoder, json_response
+from sightsearch.api.encode import json_response, row_encoder
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import decode_cursor, page_of
 from sightsearch.api.product_query import PRODUCTS, ProductFilters, ProductSort, listing_query, sort_spec, sort_value
@@ -38,7 +38,7 @@ SUMMARY_FIELDS = tuple(ProductSummary.model_fields)
 SUMMARY_COLUMNS = tuple(cast(PRODUCTS.c.images, Text_).label("images") if name == "images"
                         else type_coerce(PRODUCTS.c[name], NullType()).label(name) if name in ("price", "updated_at")
                         else PRODUCTS.c[name] for name in SUMMARY_FIELDS)
-encode_summary = RowEncoder(SUMMARY_FIELDS, fragments=("images",))
+encode_summary = row_encoder(SUMMARY_FIELDS, fragments=("images",))
 TYPED_SUMMARY_COLUMNS = tuple(PRODUCTS.c[name] for name in SUMMARY_FIELDS)  # rows a response model validates
 DETAIL_FIELDS = tuple(name for name in ProductDetail.model_fields if hasattr(Product, name))
 # Like the listing's images, the JSON of texts the detail only passes on goes out as stored: the same JSON, spaced
@@ -51,8 +51,8 @@ IMAGE_FIELDS = tuple(ImageOut.model_fields)
 IMAGE_COLUMNS = [ImageRecord.__table__.c[name] for name in IMAGE_FIELDS]
 PRICE_FIELDS = tuple(PricePoint.model_fields)
 PRICE_COLUMNS = [PriceObservation.__table__.c[name] for name in PRICE_FIELDS]
-encode_detail, encode_image = RowEncoder(DETAIL_FIELDS, fragments=DETAIL_FRAGMENTS), RowEncoder(IMAGE_FIELDS)
-encode_price = RowEncoder(PRICE_FIELDS)
+encode_detail, encode_image = row_encoder(DETAIL_FIELDS, fragments=DETAIL_FRAGMENTS), row_encoder(IMAGE_FIELDS)
+encode_price = row_encoder(PRICE_FIELDS)
 # The detail's statements, built once with bound parameters (building them per request cost as much as running them).
 PRODUCT_BY_ID = select(*DETAIL_COLUMNS).where(PRODUCTS.c.id == bindparam("id"))
 IMAGES_BY_URL = select(*IMAGE_COLUMNS).where(ImageRecord.__table__.c.url.in_(bindparam("urls", expanding=True)))
