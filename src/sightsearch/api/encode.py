@@ -68,7 +68,7 @@ def _converted(field: str, name: str, fragments: frozenset[str]) -> str:
     if field in TIME_FIELDS:
         return f"_stored_time({name}) if type({name}) is str else _utc({name})"
     if field in fragments:
-        return f"None if {name} is None else Fragment({name})"
+        return f"json_fragment({name})"
     return name
 
 
@@ -99,7 +99,7 @@ def json_fragment(text: str | None) -> orjson.Fragment | None:
 
 # What the generated encoders call.
 _CONVERTERS: dict[str, Any] = {"_money": _money, "_stored_money": _stored_money, "_stored_time": _stored_time,
-                               "_utc": _utc, "Decimal": Decimal, "Fragment": orjson.Fragment}
+                               "_utc": _utc, "Decimal": Decimal, "json_fragment": json_fragment}
 
 
 MONEY_FIELDS = frozenset({"price", "old_price"})

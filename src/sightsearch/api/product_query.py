@@ -47,8 +47,13 @@ def sort_spec(sort: ProductSort) -> SortSpec:
 
 
 def sort_value(spec: SortSpec, product: Any) -> Any:
-    """The value of ``product`` (a row with the sort column) in the sort column, for the next cursor."""
-    return getattr(product, spec.column.key)
+    """The value of ``product`` (a row with the sort column) in the sort column, for the next cursor.
+
+    The value as the driver gives it, never rounded: SQLite keeps a price of 0.12345 as it is (its Decimal at the
+    column's scale, 0.1235, would make the cursor show it again going down, or skip past it going up), and
+    PostgreSQL's driver gives the exact Decimal. A time read as stored comes from SQLite as text."""
+    value = getattr(product, spec.column.key)
+    return datetime.fromisoformat(value) if spec.kind == "datetime" and isinstance(value, str) else value
 
 
 @dataclass

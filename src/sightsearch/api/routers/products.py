@@ -98,18 +98,10 @@ async def list_products(state: StateDep, query: Annotated[ListingQuery, Depends(
     filters = ProductFilters(query.site, query.category, query.brand, query.min_price, query.max_price,
                              query.availability, query.q, query.updated_since)
     after = decode_cursor(spec, query.cursor) if query.cursor else None
-    limit = query.limit
-    queries, params = listing_query(filters, spec, after, limit, SUMMARY_COLUMNS)
+    queries, params = listing_query(filters, spec, after, query.limit, SUMMARY_COLUMNS)
     # One thread hop for the whole database part; rows, not ORM objects, and no second validation of them.
     rows = await state.run_read(read_page, queries, params)
-    def after_value(product: Row[Any]) -> Any:
-        # The sort value as stored, never rounded: SQLite keeps a price of 0.12345 as it is (its Decimal at the
-        # column's scale, 0.1235, would make the cursor show it again going down, or skip past it going up), and
-        # PostgreSQL's driver gives the exact Decimal. A time comes from SQLite as text.
-        value = sort_value(spec, product)
-        return datetime.fromisoformat(value) if spec.kind == "datetime" and isinstance(value, str) else value
-
-    items, next_cursor = page_of(rows, limit, spec, after_value)
+    items, next_cursor = page_of(rows, query.limit, spec, lambda product: sort_value(spec, product))
     body = {"items": [encode_summary(row) for row in items],
             "next_cursor": next_cursor}
     return json_response(body, Page[ProductSummary])
@@ -172,7 +164,7 @@ def near_duplicates(db: Connection | Session, catalog: ImageCatalog, product_id:
     phash_of_group = {image.group_key: image.phash for image in images if image.group_key and image.phash}
     if phash_of_group:
         members = db.execute(select(ImageRecord.url, ImageRecord.phash, ImageRecord.group_key)
-                                  .where(ImageRecord.group_key.in_(phash_of_group)))
+                             .where(ImageRecord.group_key.in_(phash_of_group)))
         for url, phash, group in members:
             # Groups are transitive (a~b~c), so a member may be further than max_distance from this image.
             distance = hamming(phash, phash_of_group[group])
