@@ -29,6 +29,10 @@ BOTH = [
     ("events", "SELECT payload FROM events", "refused"),
     ("recursive-cte", "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
      "timeout"),
+    # A CTE reading its own name is recursive in SQLite even without RECURSIVE, and shadows a real table.
+    ("recursive-cte-unmarked",
+     "WITH products(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM products) SELECT count(*) FROM products", "timeout"),
+    ("cte-reads-later-cte", "WITH a AS (SELECT * FROM b), b AS (SELECT id FROM products) SELECT * FROM a", "harmless"),
 ]
 
 POSTGRES = [
@@ -69,6 +73,24 @@ POSTGRES = [
     ("pg-table-shorthand", "TABLE api_keys", "refused"),
     ("pg-query-to-xml", "SELECT query_to_xml('SELECT key_hash FROM api_keys', true, true, '')", "refused"),
     ("pg-query-to-xml-write", "SELECT query_to_xml('DELETE FROM products RETURNING id', true, true, '')", "refused"),
+    # A CTE of the same name does not make a qualified table a CTE: the qualified name is the stored table.
+    ("pg-cte-shadow-catalog", "WITH pg_roles AS (SELECT 1 AS a) SELECT * FROM pg_catalog.pg_roles", "harmless"),
+    ("pg-cte-shadow-settings", "WITH pg_settings AS (SELECT 1 AS a) SELECT name, setting FROM pg_catalog.pg_settings",
+     "harmless"),
+    ("pg-cte-shadow-information-schema",
+     "WITH tables AS (SELECT 1 AS a) SELECT table_schema, table_name FROM information_schema.tables", "harmless"),
+    ("pg-cte-shadow-in-subquery", "SELECT title FROM products WHERE id IN (WITH pg_roles AS (SELECT 1 AS a) "
+     "SELECT oid::int FROM pg_catalog.pg_roles)", "harmless"),
+    ("pg-cte-shadow-api-keys", "WITH api_keys AS (SELECT 1 AS a) SELECT key_hash FROM public.api_keys", "refused"),
+    ("pg-cte-shadow-quoted", 'WITH api_keys AS (SELECT 1 AS a) SELECT key_hash FROM "public"."api_keys"', "refused"),
+    ("pg-cte-case-differs", 'WITH "API_KEYS" AS (SELECT 1 AS a) SELECT key_hash FROM api_keys', "refused"),
+    # rel.f calls the function f on the row when rel has no column f; bare user / current_role are functions.
+    ("pg-function-as-column", "SELECT p.row_to_json FROM products p", "harmless"),
+    ("pg-function-as-column-jsonb", "SELECT p.to_jsonb FROM products p", "harmless"),
+    ("pg-function-as-column-aliased", "SELECT p.row_to_json, 1 AS row_to_json FROM products p", "harmless"),
+    ("pg-function-as-derived-column", "SELECT t.row_to_json FROM (SELECT * FROM products) t", "harmless"),
+    ("pg-user-keyword", "SELECT user", "harmless"),
+    ("pg-current-role-keyword", "SELECT current_role", "harmless"),
 ]
 
 SQLITE = [
@@ -92,7 +114,35 @@ SQLITE = [
     ("sqlite-temp-master", "SELECT * FROM temp.sqlite_master", "refused"),
     ("sqlite-printf-width-bomb", "SELECT length(printf('%.*c', 900000000, 'x'))", "refused"),
     ("sqlite-format-width-bomb", "SELECT length(format('%.*c', 900000000, 'x'))", "refused"),
+    ("sqlite-cte-shadow-api-keys", "WITH api_keys AS (SELECT 1 AS a) SELECT key_hash FROM main.api_keys", "refused"),
+    ("sqlite-cte-shadow-master", "WITH sqlite_master AS (SELECT 1 AS a) SELECT sql FROM main.sqlite_master",
+     "refused"),
+    ("sqlite-cte-shadow-quoted", 'WITH api_keys AS (SELECT 1 AS a) SELECT key_hash FROM "main"."api_keys"',
+     "refused"),
+    ("sqlite-pragma-table", "SELECT * FROM main.pragma_database_list", "refused"),
 ]
+
+# Searches whose cost grows with a value the query builds: one search runs inside one database step, where no time
+# limit reaches it, so the guard alone must stop them (they are not run against a database in the tests).
+SLOW_SEARCHES = {
+    "sqlite": [
+        "SELECT count(*) FROM products WHERE (SELECT group_concat('a', '') FROM products a, products b) LIKE "
+        "'%' || (SELECT group_concat('a', '') FROM products a) || 'b%'",
+        "SELECT count(*) FROM products WHERE (SELECT group_concat(a.title) FROM products a, products b) LIKE '%ab%'",
+        "SELECT instr((SELECT group_concat(title) FROM products a, products b), 'x') FROM products",
+        "SELECT count(*) FROM products WHERE title LIKE description",
+        "SELECT count(*) FROM products WHERE title LIKE '%" + "a" * 300 + "b%'",
+        "SELECT count(*) FROM products p WHERE instr(p.title, (SELECT group_concat(title) FROM products)) > 0",
+    ],
+    "postgresql": [
+        "SELECT count(*) FROM products WHERE (SELECT string_agg('a', '') FROM products a, products b) LIKE "
+        "'%' || (SELECT string_agg('a', '') FROM products a) || 'b%'",
+        "SELECT count(*) FROM products WHERE (SELECT string_agg(a.title, '') FROM products a, products b) ILIKE '%ab%'",
+        "SELECT strpos((SELECT string_agg(title, '') FROM products a, products b), 'x') FROM products",
+        "SELECT count(*) FROM products WHERE title LIKE description",
+        "SELECT count(*) FROM products WHERE max(title) OVER () LIKE '%a%'",
+    ],
+}
 
 # Legitimate SELECTs a runaway plan makes slow: the guard lets them through, the time limit stops them.
 RUNAWAY = "SELECT count(*) FROM products a, products b, products c, products d, products e"
@@ -130,6 +180,12 @@ LEGIT_BOTH = [
      "AND h.valid_to IS NOT NULL)"),
     "SELECT brand, COUNT(*) FROM products WHERE brand IN ('Acme', 'Hooli') AND price IS NOT NULL GROUP BY brand",
     "SELECT title FROM products WHERE title LIKE '%update%' AND brand <> 'Stark' LIMIT 100000",
+    "SELECT title FROM products WHERE LOWER(title) LIKE LOWER('%Kettle%') OR title LIKE '%' || 'steel' || '%'",
+    "SELECT title FROM products WHERE title LIKE '50!%%' ESCAPE '!'",
+    ("WITH cheap AS (SELECT id, title FROM products WHERE price < 20), named AS (SELECT title FROM cheap) "
+     "SELECT title FROM named"),
+    "SELECT t.title FROM (SELECT title, price AS p FROM products) t WHERE t.p > 10",
+    "WITH b(brand_name, n) AS (SELECT brand, COUNT(*) FROM products GROUP BY brand) SELECT brand_name, n FROM b",
 ]
 
 LEGIT_POSTGRES = [
@@ -139,6 +195,9 @@ LEGIT_POSTGRES = [
     "SELECT count(*) FILTER (WHERE availability = 'InStock') FROM products",
     "SELECT extract(year FROM first_seen) FROM products",
     "SELECT title FROM products WHERE first_seen > now() - interval '7 days'",
+    "SELECT p.title, strpos(p.title, 'Steel') AS at FROM products p WHERE p.title ILIKE '%steel%'",
+    "SELECT t.n, t.x FROM (SELECT count(*) AS n, max(price) FROM products) AS t(n, x)",
+    'SELECT P.title, t."max" FROM products p, (SELECT max(price) FROM products) t',
 ]
 
 LEGIT_SQLITE = [

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from sightsearch.agent.guard import DIALECTS, QueryRefused, guard_query
 from sightsearch.agent.tables import ALLOWED_TABLES
-from tests.agent.corpus import attacks, legit
+from tests.agent.corpus import SLOW_SEARCHES, attacks, legit
 
 DIALECT_NAMES = ("sqlite", "postgresql")
 
@@ -30,6 +30,26 @@ def test_legitimate_queries_pass_and_get_a_row_cap(dialect: str) -> None:
         tree = sqlglot.parse_one(guarded.sql, read=DIALECTS[dialect])
         limit = tree.args["limit"].expression
         assert int(limit.name) <= 51, sql
+
+
+@pytest.mark.parametrize("dialect", DIALECT_NAMES)
+def test_searches_whose_cost_the_query_builds_are_refused(dialect: str) -> None:
+    for sql in SLOW_SEARCHES[dialect]:
+        with pytest.raises(QueryRefused, match="literal text|subquery's or an aggregate's"):
+            guard_query(sql, dialect=dialect, max_rows=50)
+
+
+def test_a_qualified_name_is_the_stored_table_even_beside_a_cte_of_that_name() -> None:
+    # The CTE is used unqualified: allowed. The qualified name beside it is the stored table: refused.
+    for dialect, schema in (("sqlite", "main"), ("postgresql", "public")):
+        sql = "WITH api_keys AS (SELECT 1 AS a) SELECT a FROM api_keys"
+        assert "api_keys" in guard_query(sql, dialect=dialect, max_rows=5).sql
+        with pytest.raises(QueryRefused, match="api_keys is not allowed"):
+            guard_query(f"{sql} UNION SELECT key_hash FROM {schema}.api_keys", dialect=dialect, max_rows=5)
+    # A CTE defined inside a subquery does not cover the same name outside it.
+    with pytest.raises(QueryRefused, match="api_keys is not allowed"):
+        guard_query("SELECT (WITH api_keys AS (SELECT 1 AS a) SELECT a FROM api_keys) AS x, key_hash FROM api_keys",
+                    dialect="postgresql", max_rows=5)
 
 
 def test_a_smaller_limit_is_kept_and_a_larger_one_capped() -> None:

@@ -8,21 +8,28 @@ on its own if this check were bypassed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
-from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from sightsearch.agent.allowlist import ALLOWED_FUNCTION_NAMES, ALLOWED_FUNCTIONS, ALLOWED_NODES, ALLOWED_TYPES
-from sightsearch.agent.tables import ALLOWED_TABLES
+from sightsearch.agent.tables import ALLOWED_TABLES, STORED_COLUMNS
 from sightsearch.errors import SightSearchError
+from sightsearch.storage.models import Base
 
 DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres"}
 # A table may carry the default schema of its store as prefix, nothing else.
 _DEFAULT_SCHEMA = {"sqlite": "main", "postgresql": "public"}
 MAX_SQL_CHARS = 20_000
+MAX_PATTERN_CHARS = 200  # what LIKE, instr and replace may look for
+# SQL words PostgreSQL reads as functions where sqlglot sees a column.
+_VALUE_KEYWORDS = frozenset({"user", "current_user", "session_user", "current_role", "system_user",
+                             "current_catalog", "current_schema"})
 
 
 class QueryRefused(SightSearchError):
@@ -52,6 +59,8 @@ def guard_query(sql: str, *, dialect: str, max_rows: int) -> GuardedQuery:
         tree = _parse_one(sql, dialect)
         _check_nodes(tree)
         _check_tables(tree, dialect)
+        _check_columns(tree, dialect)
+        _check_text_searches(tree)
         row_cap = max_rows + 1
         _cap_limit(tree, row_cap)
         return GuardedQuery(sql=tree.sql(dialect=DIALECTS[dialect], comments=False), row_cap=row_cap)
@@ -118,17 +127,56 @@ def _describe(node: exp.Expression) -> str:
 
 
 def _check_tables(tree: exp.Expression, dialect: str) -> None:
-    """Every table read, in every scope, must be a CTE of that scope or an allowlisted table."""
+    """Every table read must be an allowlisted table, or a CTE the store resolves the name to.
+
+    A name is a CTE only when it is unqualified (``main.x`` and ``public.x`` always mean the stored table) and a
+    CTE of that name is visible in the scope that reads it, names compared the way the store compares them. A CTE
+    may not read its own name or a later CTE's: SQLite takes that as recursion even without ``RECURSIVE``."""
+    normal = _identifier_normalizer(dialect)
+    _check_cte_references(tree, normal)
+    seen: set[int] = set()
     for scope in traverse_scope(tree):
+        visible = {normal(_cte_identifier(source.expression.parent)) for source in scope.cte_sources.values()}
         for table in scope.tables:
-            if table.name in scope.cte_sources:
+            seen.add(id(table))
+            if not _qualified(table) and normal(table.this) in visible:
                 continue
             _check_table(table, dialect)
-    # traverse_scope skips tables in places it does not model; walk the whole tree as well.
-    cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    # traverse_scope skips tables in places it does not model: those must be allowlisted tables, never CTEs.
     for table in tree.find_all(exp.Table):
-        if table.name not in cte_names:
+        if id(table) not in seen:
             _check_table(table, dialect)
+
+
+def _check_cte_references(tree: exp.Expression, normal: Callable[[exp.Expression], str]) -> None:
+    for with_ in tree.find_all(exp.With):
+        names = [normal(_cte_identifier(cte)) for cte in with_.expressions]
+        for index, cte in enumerate(with_.expressions):
+            for table in cte.this.find_all(exp.Table):
+                if not _qualified(table) and normal(table.this) in names[index:]:
+                    raise QueryRefused(f"CTE {names[index]} reads itself or a later CTE: recursive CTEs are not "
+                                       "allowed (their size has no bound)")
+
+
+def _cte_identifier(cte: exp.Expression) -> exp.Expression:
+    alias = cte.args.get("alias") if isinstance(cte, exp.CTE) else None
+    if not isinstance(alias, exp.TableAlias) or not isinstance(alias.this, exp.Identifier):
+        raise QueryRefused("a CTE without a plain name is not allowed")
+    return alias.this
+
+
+def _qualified(table: exp.Table) -> bool:
+    return bool(table.args.get("db") or table.args.get("catalog"))
+
+
+def _identifier_normalizer(dialect: str) -> Callable[[exp.Expression], str]:
+    """A name as the store compares it: SQLite ignores case even in quotes, PostgreSQL folds unquoted names only."""
+    def normal(identifier: exp.Expression) -> str:
+        if not isinstance(identifier, exp.Identifier):
+            raise QueryRefused(f"{_describe(identifier)} is not a plain name")
+        quoted = identifier.quoted and dialect == "postgresql"
+        return identifier.name if quoted else identifier.name.lower()
+    return normal
 
 
 def _check_table(table: exp.Table, dialect: str) -> None:
@@ -139,6 +187,101 @@ def _check_table(table: exp.Table, dialect: str) -> None:
         raise QueryRefused(f"table {table.sql()} is not allowed: only {', '.join(ALLOWED_TABLES)}")
     if table.name.lower() not in ALLOWED_TABLES:
         raise QueryRefused(f"table {table.name} is not allowed: only {', '.join(ALLOWED_TABLES)}")
+
+
+def _check_columns(tree: exp.Expression, dialect: str) -> None:
+    """On PostgreSQL ``rel.f`` calls the function ``f`` on the row when ``rel`` has no column ``f``
+    (``p.row_to_json``), and bare ``user`` or ``current_role`` are functions too: a qualified column must be a
+    column of the relation it names, and those words must be quoted to be read as columns. (SQLite has neither
+    form: an unknown column is an error there.)"""
+    if dialect != "postgresql":
+        return
+    normalized = normalize_identifiers(tree.copy(), dialect=DIALECTS[dialect])  # names as PostgreSQL compares them
+    seen: set[int] = set()
+    for scope in traverse_scope(normalized):
+        for column in scope.columns:
+            seen.add(id(column))
+            _check_column(column, _source_columns(scope, column.table) if column.table else None)
+    for column in normalized.find_all(exp.Column):  # where traverse_scope does not look: no relation is known
+        if id(column) not in seen:
+            _check_column(column, None)
+
+
+def _check_column(column: exp.Column, known: frozenset[str] | None) -> None:
+    if isinstance(column.this, exp.Star):
+        return
+    if not isinstance(column.this, exp.Identifier):
+        raise QueryRefused(f"{_describe(column.this)} is not a column")
+    if not column.table:
+        if not column.this.quoted and column.name in _VALUE_KEYWORDS:
+            raise QueryRefused(f"{column.name} is not allowed (quote it to read a column of that name)")
+    elif known is None or column.name not in known:
+        raise QueryRefused(f"{column.sql()} is not a column of {column.table}")
+
+
+def _source_columns(scope: Scope, relation: str) -> frozenset[str] | None:
+    """The column names of the relation a qualifier names, seen from ``scope`` (or an enclosing one); None when
+    it names nothing known."""
+    while scope is not None:
+        source = scope.sources.get(relation)
+        if isinstance(source, exp.Table):
+            table = Base.metadata.tables.get(source.name)
+            return frozenset(table.columns.keys()) if table is not None and source.name in ALLOWED_TABLES else None
+        if isinstance(source, Scope):
+            alias = source.expression.parent.args.get("alias") if source.expression.parent else None
+            if isinstance(alias, exp.TableAlias) and alias.columns:
+                return frozenset(column.name for column in alias.columns)
+            outputs = _output_names(source.expression)
+            return outputs | STORED_COLUMNS if "*" in outputs else outputs
+        scope = scope.parent
+    return None
+
+
+def _output_names(query: exp.Expression) -> frozenset[str]:
+    """The column names of a query's result as PostgreSQL gives them: an unnamed call is named after its function
+    (``max(price)`` is ``max``)."""
+    while isinstance(query, exp.Union | exp.Except | exp.Intersect):
+        query = query.this  # a set operation's columns are named by its first query
+    names = set()
+    for output in query.expressions if isinstance(query, exp.Select) else []:
+        if isinstance(output, exp.Star) or (isinstance(output, exp.Column) and isinstance(output.this, exp.Star)):
+            names.add("*")
+        elif output.alias_or_name:
+            names.add(output.alias_or_name)
+        elif isinstance(output, exp.Func):
+            names.add(output.name.lower() if isinstance(output, exp.Anonymous) else output.sql_name().lower())
+    return frozenset(names)
+
+
+_TEXT_SEARCHES = {exp.Like: "LIKE", exp.ILike: "ILIKE", exp.StrPosition: "instr/strpos/position",
+                   exp.Replace: "replace"}
+
+
+def _check_text_searches(tree: exp.Expression) -> None:
+    """LIKE, ILIKE, instr/strpos/position and replace look for a literal of at most ``MAX_PATTERN_CHARS`` in a value
+    that is no subquery's or aggregate's result. A single search runs inside one step of the database, where no
+    time limit reaches it, and costs the value's length times the pattern's: a pattern or a value built by a
+    query (``group_concat`` over a join) made one search run for minutes."""
+    for node in tree.find_all(*_TEXT_SEARCHES):
+        name, value = _TEXT_SEARCHES[type(node)], node.this
+        text = _literal_text(node.args.get("substr") if isinstance(node, exp.StrPosition) else node.expression)
+        if text is None or len(text) > MAX_PATTERN_CHARS:
+            raise QueryRefused(f"{name} needs a literal text of at most {MAX_PATTERN_CHARS} characters to look for")
+        if value is None or value.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window) is not None:
+            raise QueryRefused(f"{name} cannot search a subquery's or an aggregate's result")
+
+
+def _literal_text(node: exp.Expression | None) -> str | None:
+    """The text of a string literal, or of literals joined with ``||`` or lowered/uppered; None for anything else."""
+    if isinstance(node, exp.Literal) and node.is_string:
+        return node.name
+    if isinstance(node, exp.Lower | exp.Upper | exp.Paren):
+        return _literal_text(node.this)
+    if isinstance(node, exp.DPipe | exp.Concat):
+        parts = [_literal_text(part) for part in (node.expressions if isinstance(node, exp.Concat)
+                                                  else (node.this, node.expression))]
+        return None if any(part is None for part in parts) else "".join(parts)  # type: ignore[arg-type]
+    return None
 
 
 def _cap_limit(tree: exp.Expression, row_cap: int) -> None:

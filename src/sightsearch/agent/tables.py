@@ -8,6 +8,10 @@ from sightsearch.storage.query_role import QUERY_TABLES
 ALLOWED_TABLES: tuple[str, ...] = QUERY_TABLES
 """Everything a query may read (the read-only role's grants); api_keys, events, alembic_version, catalogs stay out."""
 
+STORED_COLUMNS: frozenset[str] = frozenset(column.name for name in ALLOWED_TABLES
+                                           for column in Base.metadata.tables[name].columns)
+"""The column names of the allowlisted tables."""
+
 # What each table holds, for the model's table list; written here, never taken from stored text.
 TABLE_NOTES = {
     "products": "one row per product of a site, its latest known state (price, currency, availability, brand, ...)",
@@ -38,4 +42,4 @@ def describe_table(name: str) -> dict[str, object]:
     return {"table": name, "holds": TABLE_NOTES[name], "columns": columns, "foreign_keys": foreign}
 
 
-__all__ = ["ALLOWED_TABLES", "describe_table", "list_tables"]
+__all__ = ["ALLOWED_TABLES", "STORED_COLUMNS", "describe_table", "list_tables"]
