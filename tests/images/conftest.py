@@ -60,6 +60,7 @@ class Route:
     content_type: str = "image/jpeg"
     delay: float = 0.0
     stream_bytes: int = 0  # > 0: send this many bytes chunked, with no Content-Length
+    trickle: float = 0.0  # > 0: send the body one byte every this many seconds
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -114,6 +115,12 @@ def _handler(state: ImageServer) -> type[BaseHTTPRequestHandler]:
                 return
             self.send_header("Content-Length", str(len(route.body)))
             self.end_headers()
+            if route.trickle:
+                for index in range(len(route.body)):
+                    self.wfile.write(route.body[index:index + 1])
+                    self.wfile.flush()
+                    time.sleep(route.trickle)
+                return
             self.wfile.write(route.body)
 
     return Handler

@@ -12,19 +12,22 @@ from sightsearch.lazy import lazy_attributes
 
 _HOMES = {
     "ImageDownloader": "download", "NearDuplicateIndex": "index", "ALLOWED_FORMATS": "inspection",
-    "ImageInfo": "inspection", "describe_bytes": "inspection", "inspect_image": "inspection",
+    "DecodeBudget": "inspection", "ImageInfo": "inspection", "describe_bytes": "inspection",
+    "inspect_image": "inspection", "shared_decode_budget": "inspection",
     "group_near_duplicates": "near_duplicates", "hamming": "near_duplicates", "to_phash_int": "near_duplicates",
 }
 
 __all__ = [
-    "ALLOWED_FORMATS", "ImageDownloader", "ImageInfo", "NearDuplicateIndex", "describe_bytes",
-    "group_near_duplicates", "hamming", "inspect_image", "to_phash_int",
+    "ALLOWED_FORMATS", "DecodeBudget", "ImageDownloader", "ImageInfo", "NearDuplicateIndex", "describe_bytes",
+    "group_near_duplicates", "hamming", "inspect_image", "shared_decode_budget", "to_phash_int",
 ]  # the names of _HOMES, spelled out for linters and readers
 
 if TYPE_CHECKING:
     from sightsearch.images.download import ImageDownloader
     from sightsearch.images.index import NearDuplicateIndex
-    from sightsearch.images.inspection import ALLOWED_FORMATS, ImageInfo, describe_bytes, inspect_image
+    from sightsearch.images.inspection import (
+        ALLOWED_FORMATS, DecodeBudget, ImageInfo, describe_bytes, inspect_image, shared_decode_budget,
+    )
     from sightsearch.images.near_duplicates import group_near_duplicates, hamming, to_phash_int
 
 

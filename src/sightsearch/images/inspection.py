@@ -43,6 +43,13 @@ _DECODE_ERRORS = (
 # JPEG decodes at 1/2, 1/4 or 1/8 scale for free; pHash only looks at a 32x32 thumbnail, so 256 px is plenty.
 _DRAFT_SIZE = (256, 256)
 
+# Decoded bytes per file byte past which a file is a bomb rather than a picture. A photo measures under 10 and a
+# product on a white background rarely 100; only a (near) blank image nears deflate's ceiling (~1,700 for RGB as
+# Pillow holds it, ten times that for 1-bit PNGs, far more for WebP). Only decodes over the floor are judged, so a
+# small blank placeholder, a few MB decoded, still gets its facts.
+MAX_EXPANSION = 1000
+_EXPANSION_FLOOR = 16 * 2**20
+
 
 @dataclass(frozen=True, slots=True)
 class ImageInfo:
@@ -88,6 +95,26 @@ class DecodeBudget:
                 self._freed.notify_all()
 
 
+_shared_budgets: dict[int, DecodeBudget] = {}
+_shared_budgets_lock = threading.Lock()
+
+
+def shared_decode_budget(capacity: int) -> DecodeBudget:
+    """The process's ``DecodeBudget`` of ``capacity`` bytes, made on first use: every caller asking for that capacity
+    (each crawl run's downloader, each worker's) decodes within the same one. A process has one ``Settings``, so one
+    capacity and one budget."""
+    with _shared_budgets_lock:
+        if capacity not in _shared_budgets:
+            _shared_budgets[capacity] = DecodeBudget(capacity)
+        return _shared_budgets[capacity]
+
+
+def largest_decode_cost(max_pixels: int) -> int:
+    """The most bytes one decode ``inspect_image`` admits under ``max_pixels`` allocates (4-byte pixels plus the
+    greyscale copy): a budget of this size refuses no image the pixel limit lets through."""
+    return min(max_pixels, Image.MAX_IMAGE_PIXELS or max_pixels) * 5
+
+
 def decode_cost(image: Image.Image) -> int:
     """Bytes the decode of ``image`` (as drafted) allocates: its pixels, plus the greyscale copy pHash makes.
 
@@ -102,12 +129,13 @@ def decode_cost(image: Image.Image) -> int:
 
 
 def inspect_image(data: bytes, url: str, *, max_pixels: int, max_bytes: int,
-                  budget: DecodeBudget | None = None) -> ImageInfo:
+                  budget: DecodeBudget | None = None, max_expansion: float | None = None) -> ImageInfo:
     """Measure and hash ``data``. Raises ``ImageError`` for oversize files, image bombs, non-images and broken files.
 
     Memory stays bounded: nothing is decoded until the declared width x height is known to be within ``max_pixels``;
     with a ``budget``, an image whose decode would need more than all of it is refused from its header, and the
-    others wait for their share, so concurrent decodes hold at most the budget.
+    others wait for their share, so concurrent decodes hold at most the budget. With ``max_expansion``, a decode of
+    over 16 MB that would allocate more than ``max_expansion`` bytes per file byte is refused from its header too.
     """
     if len(data) > max_bytes:
         raise ImageError(f"image is {len(data)} bytes, over the {max_bytes} byte limit: {url}")
@@ -134,9 +162,7 @@ def inspect_image(data: bytes, url: str, *, max_pixels: int, max_bytes: int,
         except _DECODE_ERRORS as err:
             raise ImageError(f"broken or truncated image ({err}): {url}") from err
         cost = decode_cost(image)
-        if budget is not None and cost > budget.capacity:
-            raise ImageError(f"image too large to decode: {width}x{height} {image.mode} needs {cost // 2**20} MB, "
-                             f"over the {budget.capacity // 2**20} MB allowed: {url}")
+        _refuse_costly_decode(image, cost, len(data), url, budget=budget, max_expansion=max_expansion)
         with budget.reserve(cost) if budget is not None else nullcontext():
             try:
                 phash = _perceptual_hash(image, url)
@@ -153,6 +179,18 @@ def inspect_image(data: bytes, url: str, *, max_pixels: int, max_bytes: int,
         sha256=hashlib.sha256(data).hexdigest(),
         phash=phash,
     )
+
+
+def _refuse_costly_decode(image: Image.Image, cost: int, size: int, url: str, *, budget: DecodeBudget | None,
+                          max_expansion: float | None) -> None:
+    """Raise ``ImageError`` when decoding ``image`` (``cost`` bytes, from a ``size``-byte file) is not worth trying."""
+    width, height = image.size
+    if max_expansion is not None and cost > _EXPANSION_FLOOR and cost > max_expansion * size:
+        raise ImageError(f"image bomb: {width}x{height} {image.mode} would decode to {cost // 2**20} MB from "
+                         f"{size} bytes ({cost // size}x its size, over the {max_expansion:g}x allowed): {url}")
+    if budget is not None and cost > budget.capacity:
+        raise ImageError(f"image too large to decode: {width}x{height} {image.mode} needs {cost // 2**20} MB, "
+                         f"over the {budget.capacity // 2**20} MB allowed: {url}")
 
 
 def _perceptual_hash(image: Image.Image, url: str) -> str:
