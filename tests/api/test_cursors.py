@@ -33,7 +33,8 @@ def tampered(sort: str) -> list[str]:
     values = NOT_TEXT + ([] if text_sort else TEXT)
     return ([cursor({"s": sort, "v": value, "i": 1}) for value in values]
             + [cursor({"s": sort, "v": "10.00", "i": last_id}) for last_id in BAD_IDS]
-            + [cursor([sort]), cursor(HUGE), "%%%", "A" * 2047, cursor({"s": sort})])
+            + [cursor([sort]), cursor(HUGE), "%%%", "A" * 2047, cursor({"s": sort}),
+               base64.urlsafe_b64encode(b"[" * 1500).decode()])  # nested past json's recursion limit
 
 
 @pytest.mark.parametrize(("path", "sort"), LISTINGS)

@@ -21,6 +21,13 @@ REFUSED = [
     ("http://169.254.169.254/latest/meta-data/", "private_address"),
     ("http://[fd00:ec2::254]/", "private_address"),
     ("http://[::ffff:127.0.0.1]/", "private_address"),
+    ("http://[2002:7f00:1::]/", "private_address"),  # 6to4: carries 127.0.0.1
+    ("http://[2002:a00:5::1]/", "private_address"),  # 6to4: carries 10.0.0.5
+    ("http://[64:ff9b::a9fe:a9fe]/", "private_address"),  # NAT64: carries 169.254.169.254
+    ("http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "private_address"),  # Teredo
+    ("http://localhost\x00.example.com/", "malformed"),  # getaddrinfo stops at the NUL
+    ("http://example.com/\r\nX-Injected: 1", "malformed"),
+    ("http://example.com:0/", "malformed"),
     ("http://localhost:8765/", "not_public"),
     ("http://2130706433/", "not_public"),  # 127.0.0.1 written as one number
     ("http://metadata.google.internal/computeMetadata/v1/", "metadata_host"),
@@ -41,6 +48,9 @@ def test_allow_list_and_resolution() -> None:
     assert check_public_url("http://10.1.2.3/", allow=["10.0.0.0/8"])
     assert check_public_url("http://shop.internal/", allow=["shop.internal"], resolve=lambda _: ["10.0.0.5"])
     assert check_public_url("https://shop.example/", resolve=lambda _: ["93.184.216.34", "2606:2800:220:1::1"])
+    assert check_public_url("https://shop.example/", resolve=lambda _: ["2002:5db8:d822::1"])  # 6to4 of a public IPv4
+    with pytest.raises(UnsafeUrlError, match="not allowed|not public|cannot"):
+        check_public_url("https://shop.example/", resolve=lambda _: ["2002:7f00:1::"])  # a name whose AAAA is 6to4
     with pytest.raises(UnsafeUrlError) as private:
         check_public_url("https://shop.example/", resolve=lambda _: ["93.184.216.34", "10.0.0.7"])
     assert private.value.reason == "not_public" and "10.0.0.7" not in str(private.value)  # no DNS oracle

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sightsearch.crawl import canonicalize_url, same_site, site_of, url_fingerprint
-from sightsearch.crawl.urls import _canonicalize, quick_canonical, split_url, split_with_site
+from sightsearch.crawl.urls import _canonicalize, quick_canonical, robots_url, split_url, split_with_site
 from sightsearch.extract.urls import join_url, link_base
 
 
@@ -38,6 +38,15 @@ def test_different_pages_keep_different_fingerprints() -> None:
 def test_canonical_form_details() -> None:
     assert canonicalize_url("https://EX.com:443") == "https://ex.com/"
     assert canonicalize_url("http://ex.com:8080/a;jsessionid=AB12?q=a b") == "http://ex.com:8080/a?q=a+b"
+
+
+@pytest.mark.parametrize("url", ["http://[2606:4700::1111]/", "https://[2606:4700::1111]:8443/a?b=1#x",
+                                 "HTTP://[2606:4700:0:0::1111]:80/p/1", "http://[::ffff:8.8.8.8]/"])
+def test_ipv6_literal_hosts_keep_their_brackets(url: str) -> None:
+    canonical = canonicalize_url(url)
+    assert "[" in canonical and canonicalize_url(canonical) == canonical  # stable: the frontier canonicalizes again
+    assert urlsplit(canonical).port == (8443 if ":8443" in url else None)
+    assert site_of(canonical).startswith("[") and robots_url(canonical).startswith(canonical.split("/")[0] + "//[")
 
 
 def test_site_keys() -> None:

@@ -105,7 +105,8 @@ def decode_cursor(spec: SortSpec, cursor: str) -> tuple[Any, Any]:
         if not isinstance(data, dict) or data.get("s") != spec.name:
             raise ValueError("cursor of another sort order")
         return _decode_value(spec, data.get("v")), _decode_id(spec, data.get("i"))
-    except (ValueError, TypeError, OverflowError, binascii.Error, InvalidOperation, UnicodeError) as err:
+    except (ValueError, TypeError, OverflowError, RecursionError, binascii.Error, InvalidOperation,
+            UnicodeError) as err:  # RecursionError: JSON nested deeper than the parser goes
         raise ApiError(400, "invalid_cursor", "the cursor is not valid for this listing; start again without one",
                        {"sort": spec.name}) from err
 

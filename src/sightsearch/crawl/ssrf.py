@@ -46,9 +46,14 @@ def resolve_host(host: str) -> list[str]:
 
 
 def address_problem(address: IpAddress) -> str | None:
-    """Why ``address`` is not a public address a crawler may fetch, or None when it is."""
+    """Why ``address`` is not a public address a crawler may fetch, or None when it is. An IPv6 address that
+    carries an IPv4 one (mapped, 6to4, Teredo, NAT64, IPv4-compatible) is as public as the worse of the two:
+    ``2002:7f00:1::`` is routed to 127.0.0.1 where a 6to4 relay or a NAT64 gateway is in the path."""
+    for inner in embedded_ipv4(address):
+        if (problem := address_problem(inner)) is not None:
+            return problem
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 reaches 127.0.0.1
+        return None  # ::ffff:a.b.c.d is a.b.c.d, checked above
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
     checks = (("loopback", address.is_loopback), ("private", address.is_private),
@@ -58,6 +63,22 @@ def address_problem(address: IpAddress) -> str | None:
         if hit:
             return f"a {name} address"
     return None if address.is_global else "not a public address"
+
+
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address: IpAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries and may be translated to on the way; none for IPv4."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    found = [inner for inner in (address.ipv4_mapped, address.sixtofour) if inner is not None]
+    if address.teredo is not None:
+        found.extend(address.teredo)  # (server, client)
+    if any(address in network for network in _NAT64) or (address in _IPV4_COMPATIBLE and int(address) > 1):
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
 
 
 def parse_allow_list(entries: Iterable[str]) -> tuple[frozenset[str], tuple[IpNetwork, ...]]:
@@ -110,11 +131,15 @@ async def check_public_url_async(url: str, allow: Iterable[str] = (), resolve: R
 
 
 def _host_of(url: str) -> str:
+    if any(ord(character) < 0x20 or ord(character) == 0x7F for character in url.strip()):
+        # A NUL cuts a host name short in getaddrinfo ("localhost\x00.evil.com" is localhost); CR/LF split headers.
+        raise UnsafeUrlError(url, "malformed", f"URL contains control characters: {url!r}")
     try:
         parts = urlsplit(url.strip())
-        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
+        if parts.port == 0:
+            raise ValueError("port 0")
     except ValueError as err:
-        raise UnsafeUrlError(url, "malformed", f"not a valid URL ({err}): {url}") from err
+        raise UnsafeUrlError(url, "malformed", f"not a valid URL ({err}): {url!r}") from err
     if parts.scheme.lower() not in ALLOWED_SCHEMES:
         scheme = parts.scheme or "no scheme"
         raise UnsafeUrlError(url, "scheme", f"only http and https URLs can be crawled, not {scheme!r}: {url}")

@@ -96,13 +96,18 @@ def _canonicalize(url: str) -> str:
     path = _PATH_SESSION.sub("", parts.path)
     cleaned = urlunsplit((parts.scheme, parts.netloc, path, query, ""))
     canonical = urlsplit(_w3lib_canonicalize(cleaned))
-    host = (canonical.hostname or "").rstrip(".")
+    host = _bracketed((canonical.hostname or "").rstrip("."))
     netloc = host if canonical.port in (None, _DEFAULT_PORTS.get(canonical.scheme)) else f"{host}:{canonical.port}"
     if canonical.username:
         # Credentials in a URL are kept (they change the page) but never lowercased.
         auth = canonical.username + (f":{canonical.password}" if canonical.password else "")
         netloc = f"{auth}@{netloc}"
     return urlunsplit((canonical.scheme, netloc, canonical.path or "/", canonical.query, ""))
+
+
+def _bracketed(host: str) -> str:
+    """An IPv6 literal host back in its brackets (``hostname`` drops them), so a port can follow it."""
+    return f"[{host}]" if ":" in host else host
 
 
 def url_fingerprint(url: str) -> str:
@@ -122,7 +127,7 @@ def site_of(url: str) -> str:
 
 def _site_key(url: str) -> str:
     parts = split_url(url)
-    host = (parts.hostname or "").rstrip(".")
+    host = _bracketed((parts.hostname or "").rstrip("."))
     port = parts.port
     return f"{host}:{port}" if port and port != _DEFAULT_PORTS.get(parts.scheme.lower()) else host
 
