@@ -131,6 +131,14 @@ async def test_slow_endpoint_times_out_as_transient(site: LocalSite, settings: S
     assert time.monotonic() - started < 1.0
 
 
+@pytest.mark.parametrize("encoding", ["br", "gzip", "deflate", "zstd"])
+async def test_an_undecodable_body_is_permanent(site: LocalSite, settings: Settings, encoding: str) -> None:
+    # Retrying would fetch the same bytes: the page is reported at once, with the reason.
+    site.page("/packed", b"\x8b\x00 not compressed at all", headers={"Content-Encoding": encoding})
+    with pytest.raises(PermanentFetchError, match="undecodable body"):
+        await fetch(settings, site.url("/packed"))
+
+
 async def test_connection_refused_and_reset_are_transient(site: LocalSite, settings: Settings) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 import aiohttp
+from aiohttp.http_exceptions import ContentEncodingError
 from typing_extensions import override
 
 from sightsearch.config import Settings
@@ -103,6 +104,8 @@ class HttpFetcher(Fetcher):
         except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as err:
             raise PermanentFetchError(f"unfetchable URL {request.url}: {err}") from err
         except (aiohttp.ClientError, OSError) as err:
+            if _undecodable(err):  # the same bytes come back on a retry
+                raise PermanentFetchError(f"undecodable body from {request.url}: {err}") from err
             raise TransientFetchError(f"connection error on {request.url}: {type(err).__name__} {err}") from err
         except ValueError as err:  # yarl refuses a URL it cannot encode
             raise PermanentFetchError(f"unfetchable URL {request.url}: {err}") from err
@@ -172,6 +175,14 @@ class HttpFetcher(Fetcher):
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()
+
+
+def _undecodable(err: BaseException) -> bool:
+    """True when the server sent a body in a content-encoding that cannot be decoded (``br`` without Brotli, a
+    "gzip" body that is not gzip): aiohttp reports it as a payload error or a 400 it made up, not from the server."""
+    if isinstance(err.__cause__, ContentEncodingError):
+        return True
+    return isinstance(err, aiohttp.ClientResponseError) and "content-encoding" in str(err.message).lower()
 
 
 def _raise_for_status(status: int, retry_after: str | None) -> None:
