@@ -12,6 +12,8 @@ import dataclasses
 import logging
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +26,8 @@ from sightsearch.crawl.politeness import Politeness
 from sightsearch.crawl.robots import RobotsPolicy
 from sightsearch.crawl.throttle import backoff_delay
 from sightsearch.crawl.urls import site_of
-from sightsearch.errors import ConfigurationError, PermanentError, TransientError
+from sightsearch.errors import (ConfigurationError, PermanentError, PermanentFetchError, SightSearchError,
+                                 TransientError)
 from sightsearch.events.bus import EventBus
 from sightsearch.events.catalog import PageFailed, PageFetched
 from sightsearch.extract.spec import SiteSpec
@@ -76,6 +79,19 @@ def link_selectors(spec: SiteSpec | None) -> LinkSelectors:
     )
 
 
+@contextmanager
+def _unforeseen_fails_page(step: str, url: str) -> Iterator[None]:
+    """Turn an error nobody foresaw in ``step`` (a bug, a response no code expected) into a ``PermanentFetchError``
+    naming it: that page is dead-lettered with the reason, and the run goes on. Errors raised on purpose pass."""
+    try:
+        yield
+    except SightSearchError:
+        raise
+    except Exception as err:
+        log.exception("%s of %s failed", step, url)
+        raise PermanentFetchError(f"{step} of {url} failed: {type(err).__name__}: {err}") from err
+
+
 @dataclass
 class PageHandler:
     """Handles the requests of run ``run_id`` with the run's collaborators (each one a seam)."""
@@ -95,23 +111,37 @@ class PageHandler:
 
     async def handle(self, request: CrawlRequest) -> PageOutcome:
         """Fetch ``request`` and report the outcome. Raises only ``SiteBusy`` and ``RenderDeferred`` (the
-        distributed mode's cues to re-schedule the request), never for a page's own failure."""
-        if self.robots is not None and not await self.robots.allowed(request.url):
+        distributed mode's cues to re-schedule the request), never for a page's own failure: an error nobody
+        foresaw while asking robots.txt or fetching the page fails this page, with the reason."""
+        try:
+            with _unforeseen_fails_page("robots.txt check", request.url):
+                allowed, crawl_delay = await self._robots_verdict(request.url)
+        except PermanentError as err:
+            return self.failed(request, err)
+        if not allowed:
             log.debug("robots.txt disallows %s", request.url)
             return PageOutcome(request, "blocked", counts=Counter(robots_blocked=1))
-        crawl_delay = await self.robots.crawl_delay(request.url) if self.robots is not None else None
         site = site_of(request.url)
         # Room first (the pages waiting for the parser bound the crawl's memory), then the site's turn: a fetch
         # that waited for room must not have used up the politeness gap meanwhile.
         async with self.parser.room():
             try:
                 async with self.politeness.slot(site, crawl_delay):
-                    page = await self.fetcher.fetch(request)
+                    with _unforeseen_fails_page("fetch", request.url):
+                        page = await self.fetcher.fetch(request)
             except TransientError as err:
                 return await self._transient(request, site, err)
             except PermanentError as err:
                 return self.failed(request, err)
         return await self._fetched(request, page)
+
+    async def _robots_verdict(self, url: str) -> tuple[bool, float | None]:
+        """Whether robots.txt lets us fetch ``url``, and the site's Crawl-delay (no policy: allowed, no delay)."""
+        if self.robots is None:
+            return True, None
+        if not await self.robots.allowed(url):
+            return False, None
+        return True, await self.robots.crawl_delay(url)
 
     def failed(self, request: CrawlRequest, err: Exception) -> PageOutcome:
         """The request failed for good: a ``page.failed`` event and a dead letter with the reason."""

@@ -10,7 +10,7 @@ from protego import Protego
 
 from sightsearch.crawl.base import CrawlRequest, Fetcher
 from sightsearch.crawl.urls import robots_url, site_of
-from sightsearch.errors import FetchError, PermanentFetchError
+from sightsearch.errors import FetchError, PermanentFetchError, SightSearchError
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,8 @@ class RobotsPolicy:
     A missing robots.txt (404 and other permanent failures) allows everything, as the standard says. An unreadable
     one (5xx, timeout, reset) also allows everything, with a warning: RFC 9309 would have us assume full disallow,
     but for a product crawler a shop's flaky robots endpoint should not silently empty the run; the warning makes
-    the choice visible, and Crawl-delay and the per-site rate limit still apply.
+    the choice visible, and Crawl-delay and the per-site rate limit still apply. So does a robots.txt that breaks
+    the code reading it (logged as the bug it is): one site's file never ends the run.
     """
 
     def __init__(self, fetch_text: FetchText, user_agent: str) -> None:
@@ -95,9 +96,11 @@ class RobotsPolicy:
     async def _load(self, url: str) -> Protego | None:
         try:
             text = await self._fetch_text(url)
+            return Protego.parse(robots_head(text)) if text is not None else None
         except FetchError as err:
             log.warning("robots.txt unreadable at %s (%s); allowing all URLs of the site", url, err)
-            return None
-        if text is None:
-            return None
-        return Protego.parse(robots_head(text))
+        except SightSearchError:
+            raise  # raised on purpose (a site busy, a render deferred): the request is scheduled again
+        except Exception:  # a bug or a response no code expected: unreadable too, and logged as the bug it is
+            log.exception("robots.txt at %s could not be read; allowing all URLs of the site", url)
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -70,8 +71,15 @@ def get_failure(failure_id: IdPath, session: SessionDep) -> DeadLetterDetail:
 async def replay_failure(failure_id: IdPath, _key: ApiKeyDep, state: StateDep, settings: SettingsDep) -> FailureAction:
     """Re-run the dead letter from the stage that rejected it; resolved when it now loads, else still open."""
     await run_in_threadpool(_require_open, state, failure_id)
-    message = await replay_dead_letter(state.engine, failure_id, settings, url_guard=url_guard(settings.ssrf_allow))
+    message = await run_in_threadpool(_replay, state, failure_id, settings)
     return FailureAction(id=failure_id, status=await run_in_threadpool(_status, state, failure_id), message=message)
+
+
+def _replay(state: StateDep, failure_id: int, settings: SettingsDep) -> str:
+    """The replay on an event loop of its own, in a worker thread: it parses and extracts a page (seconds of CPU for a
+    large or hostile one) and writes the store, which would stall every other request on the API's loop."""
+    guard = url_guard(settings.ssrf_allow)
+    return asyncio.run(replay_dead_letter(state.engine, failure_id, settings, url_guard=guard))
 
 
 @router.post("/{failure_id}/dismiss", response_model=FailureAction)
