@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     backoff_max: float = Field(60.0, gt=0, description="Largest back-off delay in seconds.")
     max_retry_after: float = Field(120.0, gt=0, description="Longest Retry-After honoured; longer waits fail the fetch as transient.")
     respect_robots: bool = Field(True, description="Obey robots.txt Disallow and Crawl-delay.")
+    max_crawl_delay: float = Field(60.0, gt=0, description="Longest robots.txt Crawl-delay honoured; a site asking for more is not crawled (its pages count as blocked by robots.txt).")
     parse_processes: int = Field(0, ge=0, le=64, description="Processes that parse pages and extract products in the embedded mode; 0: one per core beyond the first (none on one core).")
     parse_backlog_mb: int = Field(64, ge=1, description="Embedded mode, per run: most megabytes of fetched pages waiting for the parser processes (fetches under way counted at the recent pages' mean size); a fetch waits for room before it takes its site's turn.")
 
@@ -53,7 +54,7 @@ class Settings(BaseSettings):
     download_images: bool = Field(True, description="Download product images, hash them and find near-duplicates.")
     image_concurrency: int = Field(8, ge=1, description="Image downloads in flight.")
     max_image_bytes: int = Field(10_000_000, ge=1024, description="Largest image file accepted.")
-    max_image_pixels: int = Field(40_000_000, ge=1024, description="Largest decoded image (width x height); more is treated as a bomb.")
+    max_image_pixels: int = Field(40_000_000, ge=1024, description="Largest decoded image (width x height); more is treated as a bomb. A crawling process decodes its images within one budget the size of the largest such image (about 200 MB at the default), and refuses a decode over 16 MB that would expand its file more than 1000 times.")
     near_duplicate_distance: int = Field(6, ge=0, le=64, description="Largest pHash Hamming distance for two images to be near-duplicates (resized or re-encoded copies measure 0-4).")
 
     # Distributed mode (Celery workers on Redis)

@@ -146,6 +146,17 @@ async def test_crawl_delay_spaces_request_starts(site: LocalSite, settings: Sett
     assert starts[-1] - starts[0] >= 3 * 0.3 - 0.01
 
 
+async def test_a_crawl_delay_over_the_limit_leaves_the_site_alone(site: LocalSite, settings: Settings) -> None:
+    site.page("/robots.txt", "User-agent: *\nCrawl-delay: 100000\n", content_type="text/plain")
+    site.page("/shop", links("/p/1"))
+    started = time.monotonic()
+    stats, bus = await crawl(site, settings.model_copy(update={"max_crawl_delay": 60.0}), Recorder())
+    assert time.monotonic() - started < 10  # not 100,000 s for the second page
+    assert [path for path, _ in site.hits] == ["/robots.txt"]  # no page requested
+    assert stats.pages_fetched == 0 and stats.counts["robots_blocked"] == 1 == stats.counts["crawl_delay_refused"]
+    assert failed_events(bus) == []
+
+
 async def test_retry_after_is_honoured(site: LocalSite, settings: Settings) -> None:
     site.sequence("/shop", lambda h: respond(h, 429, "slow down", {"Retry-After": "1"}),
                   lambda h: respond(h, 200, links()))

@@ -122,6 +122,12 @@ class PageHandler:
             log.debug("robots.txt disallows %s", request.url)
             return PageOutcome(request, "blocked", counts=Counter(robots_blocked=1))
         site = site_of(request.url)
+        if crawl_delay is not None and crawl_delay > self.settings.max_crawl_delay:
+            # A site asking for minutes between requests would hold the run (and its slot) for days: it is taken
+            # at its word, as not to be crawled, rather than crawled faster than it asked.
+            log.warning("robots.txt of %s asks for a %g s Crawl-delay, over max_crawl_delay (%g s): not crawled",
+                        site, crawl_delay, self.settings.max_crawl_delay)
+            return PageOutcome(request, "blocked", counts=Counter(robots_blocked=1, crawl_delay_refused=1))
         # Room first (the pages waiting for the parser bound the crawl's memory), then the site's turn: a fetch
         # that waited for room must not have used up the politeness gap meanwhile.
         async with self.parser.room():
