@@ -10,6 +10,7 @@ from __future__ import annotations
 from selectolax.lexbor import LexborHTMLParser
 
 from sightsearch.crawl.base import FetchedPage
+from sightsearch.extract.document import bound_attributes
 
 MOUNT_POINTS = ("#root", "#app", "#__next", "#__nuxt", "#___gatsby", "#svelte", "app-root", "[data-reactroot]",
                 "[ng-app]", "[data-server-rendered]")
@@ -31,7 +32,7 @@ def is_app_shell(html: str) -> bool:
     """True when ``html`` looks like a single-page-app shell that only a browser can fill."""
     if not html:
         return False
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(bound_attributes(html))  # lexbor, like libxml2, is quadratic in one tag's attributes
     scripts = len(tree.css("script[src], script:not([type]), script[type='module'], script[type='text/javascript']"))
     if scripts == 0:
         return False  # nothing will ever fill it
