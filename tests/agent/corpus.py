@@ -133,6 +133,9 @@ SLOW_SEARCHES = {
         "SELECT count(*) FROM products WHERE title LIKE description",
         "SELECT count(*) FROM products WHERE title LIKE '%" + "a" * 300 + "b%'",
         "SELECT count(*) FROM products p WHERE instr(p.title, (SELECT group_concat(title) FROM products)) > 0",
+        "SELECT s FROM (SELECT group_concat(a.title) AS s FROM products a, products b) t WHERE s LIKE '%a%b%'",
+        "WITH g AS (SELECT group_concat(title) AS s FROM products) SELECT * FROM (SELECT * FROM g) x WHERE s LIKE '%a%'",
+        "SELECT trim(title, description) FROM products",
     ],
     "postgresql": [
         "SELECT count(*) FROM products WHERE (SELECT string_agg('a', '') FROM products a, products b) LIKE "
@@ -141,6 +144,8 @@ SLOW_SEARCHES = {
         "SELECT strpos((SELECT string_agg(title, '') FROM products a, products b), 'x') FROM products",
         "SELECT count(*) FROM products WHERE title LIKE description",
         "SELECT count(*) FROM products WHERE max(title) OVER () LIKE '%a%'",
+        "WITH g AS (SELECT string_agg(title, ',') AS s FROM products) SELECT s FROM g WHERE s LIKE '%ab%'",
+        "SELECT ltrim(title, description) FROM products",
     ],
 }
 
@@ -186,6 +191,9 @@ LEGIT_BOTH = [
      "SELECT title FROM named"),
     "SELECT t.title FROM (SELECT title, price AS p FROM products) t WHERE t.p > 10",
     "WITH b(brand_name, n) AS (SELECT brand, COUNT(*) FROM products GROUP BY brand) SELECT brand_name, n FROM b",
+    "SELECT title, LENGTH(title) - LENGTH(REPLACE(title, ' ', '')) AS spaces, TRIM(title, '-') FROM products",
+    "SELECT t.title FROM (SELECT * FROM products WHERE price < 20) t WHERE t.title LIKE '%kettle%'",
+    "WITH c AS (SELECT title FROM products WHERE price < 20) SELECT title FROM c WHERE title LIKE '%steel%'",
 ]
 
 LEGIT_POSTGRES = [
@@ -196,6 +204,7 @@ LEGIT_POSTGRES = [
     "SELECT extract(year FROM first_seen) FROM products",
     "SELECT title FROM products WHERE first_seen > now() - interval '7 days'",
     "SELECT p.title, strpos(p.title, 'Steel') AS at FROM products p WHERE p.title ILIKE '%steel%'",
+    "SELECT t.site, t.count FROM (SELECT site, COUNT(*) FROM products GROUP BY site) t",  # SQLite: "count(*)"
     "SELECT t.n, t.x FROM (SELECT count(*) AS n, max(price) FROM products) AS t(n, x)",
     'SELECT P.title, t."max" FROM products p, (SELECT max(price) FROM products) t',
 ]

@@ -239,36 +239,78 @@ def _source_columns(scope: Scope, relation: str) -> frozenset[str] | None:
 
 def _output_names(query: exp.Expression) -> frozenset[str]:
     """The column names of a query's result as PostgreSQL gives them: an unnamed call is named after its function
-    (``max(price)`` is ``max``)."""
-    while isinstance(query, exp.Union | exp.Except | exp.Intersect):
-        query = query.this  # a set operation's columns are named by its first query
+    (``max(price)`` is ``max``, ``count(*)`` is ``count``); ``*`` stands for a star."""
     names = set()
-    for output in query.expressions if isinstance(query, exp.Select) else []:
+    for output in _outputs(query):
         if isinstance(output, exp.Star) or (isinstance(output, exp.Column) and isinstance(output.this, exp.Star)):
             names.add("*")
-        elif output.alias_or_name:
+        elif isinstance(output, exp.Alias | exp.Column):
             names.add(output.alias_or_name)
         elif isinstance(output, exp.Func):
             names.add(output.name.lower() if isinstance(output, exp.Anonymous) else output.sql_name().lower())
     return frozenset(names)
 
 
+def _outputs(query: exp.Expression) -> list[exp.Expression]:
+    while isinstance(query, exp.Union | exp.Except | exp.Intersect):
+        query = query.this  # a set operation's columns are named by its first query
+    return list(query.expressions) if isinstance(query, exp.Select) else []
+
+
 _TEXT_SEARCHES = {exp.Like: "LIKE", exp.ILike: "ILIKE", exp.StrPosition: "instr/strpos/position",
-                   exp.Replace: "replace"}
+                  exp.Replace: "replace", exp.Trim: "trim"}
+_BUILT = (exp.Subquery, exp.Select, exp.AggFunc, exp.Window)  # what makes a value as long as a query wants
 
 
 def _check_text_searches(tree: exp.Expression) -> None:
-    """LIKE, ILIKE, instr/strpos/position and replace look for a literal of at most ``MAX_PATTERN_CHARS`` in a value
-    that is no subquery's or aggregate's result. A single search runs inside one step of the database, where no
-    time limit reaches it, and costs the value's length times the pattern's: a pattern or a value built by a
-    query (``group_concat`` over a join) made one search run for minutes."""
-    for node in tree.find_all(*_TEXT_SEARCHES):
-        name, value = _TEXT_SEARCHES[type(node)], node.this
-        text = _literal_text(node.args.get("substr") if isinstance(node, exp.StrPosition) else node.expression)
-        if text is None or len(text) > MAX_PATTERN_CHARS:
-            raise QueryRefused(f"{name} needs a literal text of at most {MAX_PATTERN_CHARS} characters to look for")
-        if value is None or value.find(exp.Subquery, exp.Select, exp.AggFunc, exp.Window) is not None:
-            raise QueryRefused(f"{name} cannot search a subquery's or an aggregate's result")
+    """LIKE, ILIKE, instr/strpos/position, replace and trim look for a literal of at most ``MAX_PATTERN_CHARS`` in
+    a value that no subquery, aggregate or window built, directly or through a derived table's or a CTE's column.
+    A single search runs inside one step of the database, where no time limit reaches it, and costs the value's
+    length times the pattern's: a pattern or a value built by a query (``group_concat`` over a join) made one
+    search run for minutes."""
+    seen: set[int] = set()
+    for scope in traverse_scope(tree):
+        for node in scope.find_all(*_TEXT_SEARCHES):
+            seen.add(id(node))
+            _check_text_search(node, scope)
+    for node in tree.find_all(*_TEXT_SEARCHES):  # where traverse_scope does not look: no column can be followed
+        if id(node) not in seen:
+            _check_text_search(node, None)
+
+
+def _check_text_search(node: exp.Expression, scope: Scope | None) -> None:
+    name, value = _TEXT_SEARCHES[type(node)], node.this
+    pattern = node.args.get("substr") if isinstance(node, exp.StrPosition) else node.expression
+    if isinstance(node, exp.Trim) and pattern is None:
+        return  # trim() of whitespace: nothing to look for
+    text = _literal_text(pattern)
+    if text is None or len(text) > MAX_PATTERN_CHARS:
+        raise QueryRefused(f"{name} needs a literal text of at most {MAX_PATTERN_CHARS} characters to look for")
+    built = value is None or value.find(*_BUILT) is not None
+    if built or (value.find(exp.Column) is not None and (scope is None or _built_column(scope, value))):
+        raise QueryRefused(f"{name} cannot search a value a subquery, an aggregate or a window built")
+
+
+def _built_column(scope: Scope, value: exp.Expression, depth: int = 0) -> bool:
+    """True when a column of ``value`` may come from a derived table's or a CTE's output that a subquery, an
+    aggregate or a window built (followed through stars and nested derived tables)."""
+    for column in value.find_all(exp.Column):
+        sources = [scope.sources.get(column.table)] if column.table else list(scope.sources.values())
+        for source in sources:
+            if not isinstance(source, Scope):
+                continue
+            if depth > 8:
+                return True  # deeper than any question needs: refused rather than followed
+            for output in _outputs(source.expression):
+                named = output.alias_or_name if isinstance(output, exp.Alias | exp.Column) else ""
+                star = isinstance(output, exp.Star) or (isinstance(output, exp.Column)
+                                                        and isinstance(output.this, exp.Star))
+                if star and _built_column(source, exp.column(column.name), depth + 1):
+                    return True
+                if (named == column.name or not named) and (output.find(*_BUILT) is not None
+                                                             or _built_column(source, output, depth + 1)):
+                    return True
+    return False
 
 
 def _literal_text(node: exp.Expression | None) -> str | None:
