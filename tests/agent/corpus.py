@@ -114,6 +114,9 @@ SQLITE = [
     ("sqlite-temp-master", "SELECT * FROM temp.sqlite_master", "refused"),
     ("sqlite-printf-width-bomb", "SELECT length(printf('%.*c', 900000000, 'x'))", "refused"),
     ("sqlite-format-width-bomb", "SELECT length(format('%.*c', 900000000, 'x'))", "refused"),
+    # replace() grows a value by its replacement each time it is nested: left out (the length cap would stop it here).
+    ("sqlite-replace-doubling", "SELECT length(replace(replace(replace(title, 'e', 'ee'), 'e', 'ee'), 'e', 'ee')) "
+     "FROM products", "harmless"),
     ("sqlite-cte-shadow-api-keys", "WITH api_keys AS (SELECT 1 AS a) SELECT key_hash FROM main.api_keys", "refused"),
     ("sqlite-cte-shadow-master", "WITH sqlite_master AS (SELECT 1 AS a) SELECT sql FROM main.sqlite_master",
      "refused"),
@@ -191,7 +194,7 @@ LEGIT_BOTH = [
      "SELECT title FROM named"),
     "SELECT t.title FROM (SELECT title, price AS p FROM products) t WHERE t.p > 10",
     "WITH b(brand_name, n) AS (SELECT brand, COUNT(*) FROM products GROUP BY brand) SELECT brand_name, n FROM b",
-    "SELECT title, LENGTH(title) - LENGTH(REPLACE(title, ' ', '')) AS spaces, TRIM(title, '-') FROM products",
+    "SELECT title, TRIM(title, '-') FROM products",
     "SELECT t.title FROM (SELECT * FROM products WHERE price < 20) t WHERE t.title LIKE '%kettle%'",
     "WITH c AS (SELECT title FROM products WHERE price < 20) SELECT title FROM c WHERE title LIKE '%steel%'",
 ]

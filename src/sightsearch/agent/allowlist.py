@@ -31,7 +31,7 @@ ALLOWED_FUNCTIONS: tuple[type[exp.Func], ...] = (
     exp.Round, exp.Abs, exp.Floor, exp.Ceil, exp.Sqrt, exp.Ln, exp.Log, exp.Pow, exp.Sign,
     # strings
     exp.Lower, exp.Upper, exp.Length, exp.Substring, exp.Trim, exp.Concat, exp.ConcatWs, exp.Left, exp.Right,
-    exp.StrPosition, exp.Initcap, exp.Replace,
+    exp.StrPosition, exp.Initcap,
     # conditionals and casts
     exp.Coalesce, exp.Nullif, exp.Greatest, exp.Least, exp.Cast, exp.TryCast,
     # dates and times
