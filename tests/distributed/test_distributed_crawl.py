@@ -186,3 +186,35 @@ def test_three_workers_share_one_domain_rate_and_retry_transient_errors(
     assert letters["broken"].reason == "HTTP 500" and letters["broken"].payload["attempt"] == settings.max_retries
 
 
+
+
+@pytest.mark.parametrize("mode", ["embedded", "distributed"])
+def test_a_run_stops_starting_pages_at_its_time_limit(
+    mode: str, fleet: Fleet, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both modes: after max_run_seconds no page starts; a page of the budget is fetched or counted as skipped,
+    and every product fetched is loaded."""
+    pages = [f"/p/{i}" for i in range(40)]
+    with logging_site() as site:
+        site.page("/", links_page(pages))
+        for path in pages:
+            site.page(path, f'<html><head><title>Kettle {path}</title></head><body><h1>Kettle {path}</h1>'
+                            f'<span class="price">$1{len(path)}.00</span><p>SKU: K{path[3:]}00</p></body></html>')
+        store = f"sqlite:///{tmp_path / 'store.db'}"
+        # One page every 0.25 s: the 41 pages would take 10 s; the run may start pages for 1.5 s.
+        env = worker_env(redis_url, store, tmp_path, DOMAIN_RATE="4", DOMAIN_BURST="1", PER_DOMAIN_DELAY="0.25",
+                         RENDER="never", MAX_RUN_SECONDS="1.5", DOWNLOAD_IMAGES="false")
+        settings = client_settings(monkeypatch, env)
+        began = time.monotonic()
+        if mode == "embedded":
+            summary = asyncio.run(EmbeddedRun(settings, max_pages=100).execute([site.url("/")]))
+        else:
+            fleet.start_many(["w1"], env)
+            summary = run_distributed([site.url("/")], settings, 100, None, timeout=120)
+        fetched = [hit for hit in site.hits if hit.path != "/robots.txt"]
+    counts = summary.counts
+    assert summary.status == "finished"
+    assert 1 < len(fetched) < len(pages) and counts["pages_fetched"] == len(fetched)
+    assert counts["pages_fetched"] + counts["time_limit_skipped"] == len(pages) + 1  # the 40 products and "/"
+    assert max(hit.at for hit in fetched) - began < 1.5 + 5  # the last page started near the limit, not at 10 s
+    assert counts["products_found"] > 0 and len(products(store)) == counts["loaded"] == counts["products_found"]

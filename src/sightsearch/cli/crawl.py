@@ -23,6 +23,7 @@ Urls = Annotated[list[str], typer.Argument(help="Seed URLs (listing pages, home 
 def crawl(
     urls: Urls,
     max_pages: Annotated[int | None, typer.Option(help="Stop after this many pages.")] = None,
+    max_seconds: Annotated[float | None, typer.Option(help="Start no page after this many seconds; what was fetched is loaded.", min=0)] = None,
     spec: Annotated[Path | None, typer.Option(help="A YAML site spec with selectors.", exists=True, dir_okay=False)] = None,
     concurrency: Annotated[int | None, typer.Option(help="Fetches in flight.")] = None,
     no_images: Annotated[bool, typer.Option("--no-images", help="Skip image download and hashing.")] = False,
@@ -36,6 +37,8 @@ def crawl(
     updates: dict[str, object] = {"download_images": not no_images}
     if concurrency:
         updates["concurrency"] = concurrency
+    if max_seconds is not None:
+        updates["max_run_seconds"] = max_seconds
     if render:
         if render not in ("never", "auto", "always"):
             raise typer.BadParameter("choose never, auto or always", param_hint="--render")

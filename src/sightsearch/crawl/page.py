@@ -8,12 +8,13 @@ and where records go (an in-process batch, or the run's Redis list).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +44,7 @@ _PAUSING_STATUSES = frozenset({429, 503})
 @dataclass
 class PageOutcome:
     """What happened to one request. ``status``: ``fetched``, ``failed``, ``retry`` (``retry`` holds the request
-    to queue again, with its ``not_before``) or ``blocked`` (robots.txt)."""
+    to queue again, with its ``not_before``), ``blocked`` (robots.txt) or ``skipped`` (the run's time was up)."""
 
     request: CrawlRequest
     status: str
@@ -54,6 +55,11 @@ class PageOutcome:
     counts: Counter[str] = field(default_factory=Counter)
     retry: CrawlRequest | None = None
     error: Exception | None = None
+
+
+def _skipped(request: CrawlRequest) -> PageOutcome:
+    """The run's time was up before this page started: counted, not fetched."""
+    return PageOutcome(request, "skipped", counts=Counter(time_limit_skipped=1))
 
 
 def retry_delay(settings: Settings, request: CrawlRequest, err: TransientError) -> float | None:
@@ -105,6 +111,8 @@ class PageHandler:
     spec: SiteSpec | None = None
     parser: PageParser = parse_inline
     """Where pages are parsed (``crawl.parsing.page_parser``: a pool of parser processes, or inline)."""
+    deadline: float | None = None
+    """``time.time()`` after which no page starts (``max_run_seconds`` after the run began); None: no limit."""
 
     def __post_init__(self) -> None:
         self.selectors = link_selectors(self.spec)
@@ -113,6 +121,8 @@ class PageHandler:
         """Fetch ``request`` and report the outcome. Raises only ``SiteBusy`` and ``RenderDeferred`` (the
         distributed mode's cues to re-schedule the request), never for a page's own failure: an error nobody
         foresaw while asking robots.txt or fetching the page fails this page, with the reason."""
+        if self._time_left() == 0:
+            return _skipped(request)
         try:
             with _unforeseen_fails_page("robots.txt check", request.url):
                 allowed, crawl_delay = await self._robots_verdict(request.url)
@@ -129,17 +139,27 @@ class PageHandler:
                         site, crawl_delay, self.settings.max_crawl_delay)
             return PageOutcome(request, "blocked", counts=Counter(robots_blocked=1, crawl_delay_refused=1))
         # Room first (the pages waiting for the parser bound the crawl's memory), then the site's turn: a fetch
-        # that waited for room must not have used up the politeness gap meanwhile.
-        async with self.parser.room():
+        # that waited for room must not have used up the politeness gap meanwhile. Both waits end at the run's
+        # deadline; a fetch under way does not.
+        async with AsyncExitStack() as held:
             try:
-                async with self.politeness.slot(site, crawl_delay):
-                    with _unforeseen_fails_page("fetch", request.url):
-                        page = await self.fetcher.fetch(request)
+                try:
+                    async with asyncio.timeout(self._time_left()):
+                        await held.enter_async_context(self.parser.room())
+                        await held.enter_async_context(self.politeness.slot(site, crawl_delay))
+                except TimeoutError:
+                    return _skipped(request)
+                with _unforeseen_fails_page("fetch", request.url):
+                    page = await self.fetcher.fetch(request)
             except TransientError as err:
                 return await self._transient(request, site, err)
             except PermanentError as err:
                 return self.failed(request, err)
         return await self._fetched(request, page)
+
+    def _time_left(self) -> float | None:
+        """Seconds until the run's deadline (0 once it has passed), or None without one."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.time())
 
     async def _robots_verdict(self, url: str) -> tuple[bool, float | None]:
         """Whether robots.txt lets us fetch ``url``, and the site's Crawl-delay (no policy: allowed, no delay)."""

@@ -97,8 +97,10 @@ class WorkerContext:
             fetcher = robots_over = build_fetcher(self.settings, spec=spec, url_guard=guard, defer_rendering=True)
         robots = RobotsPolicy(robots_text_fetcher(robots_over), self.settings.user_agent) \
             if self.settings.respect_robots else None
+        seconds = float(meta.get("max_seconds") or 0)  # the submitting side's max_run_seconds
+        deadline = float(meta["started_at"]) + seconds if seconds else None
         return PageHandler(self.settings, run_id, fetcher, FleetPoliteness(self.settings, self.bucket), self.bus,
-                           robots=robots, spec=spec)
+                           robots=robots, spec=spec, deadline=deadline)
 
     @cached_property
     def robots_http(self) -> Any:
