@@ -97,13 +97,15 @@ def _print_summary(summary: object) -> None:
     table.add_column("count", justify="right")
     rows = [
         ("pages fetched", "pages_fetched"), ("pages failed", "pages_failed"), ("retries", "retries"),
-        ("blocked by robots.txt", "robots_blocked"), ("products found", "products_found"),
+        ("blocked by robots.txt", "robots_blocked"), ("skipped at the time limit", "time_limit_skipped"),
+        ("products found", "products_found"),
         ("inserted", "inserted"), ("updated", "updated"), ("unchanged", "unchanged"),
         ("price history rows", "price_changes"), ("rejected (dead letters)", "rejected"),
         ("image failures", "image_failures"), ("near-duplicate image groups", "image_groups"),
     ]
     for label, key in rows:
-        table.add_row(label, str(counts.get(key, 0)))
+        if key != "time_limit_skipped" or counts.get(key):  # a run without a time limit has no such row
+            table.add_row(label, str(counts.get(key, 0)))
     console.print(table)
     pages = counts.get("pages_fetched", 0)
     if summary.seconds:  # type: ignore[attr-defined]

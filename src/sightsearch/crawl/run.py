@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -67,6 +68,8 @@ class CrawlLoop:
     async def _idle(self) -> None:
         """Finish the run when nothing is in flight and nothing is left to do, else wait a little."""
         budget_spent = self._reserved >= self.o.max_pages and self._retrying == 0
+        # Past the run's deadline nothing starts: retries not yet due are not waited for.
+        budget_spent = budget_spent or (self.handler.deadline is not None and time.time() >= self.handler.deadline)
         if self._claimed == 0 and (budget_spent or await self.frontier.size() == 0) and self._claimed == 0:
             self._done.set()
         else:
