@@ -109,3 +109,21 @@ def test_ask_eval_prints_execution_accuracy(asked: Engine, monkeypatch: pytest.M
     result = runner.invoke(app, ["ask", "--eval", str(EVALS)])
     assert result.exit_code == 0, result.output
     assert "execution accuracy:" in result.stdout
+
+
+@pytest.mark.parametrize(("question", "order", "limit", "conditions"), [
+    ("Show the cheapest 5 Northwind products", ("price", False), 5, [("brand", "=", "Northwind")]),
+    ("the most expensive three items", ("price", True), 3, []),
+    ("the cheapest products under 20 dollars", ("price", False), 10, [("currency", "=", "USD"), ("price", "<", 20)]),
+    ("How many images have a width above 300?", None, None, [("width", ">", 300)]),
+    ("images with a file size over 2 MB", None, None, [("bytes", ">", 2 * 1024 * 1024)]),
+    ("runs whose duration is at least 90 seconds", None, None, [("seconds", ">=", 90)]),
+    ("How many out-of-stock products does Northwind have?", None, None,
+     [("availability", "=", "OutOfStock"), ("brand", "=", "Northwind")]),
+])
+def test_counts_after_the_superlative_measured_bounds_and_hyphenated_stock(
+        question: str, order: tuple[str, bool] | None, limit: int | None, conditions: list[tuple]) -> None:
+    vocabulary = Vocabulary(brands=("Northwind", "Hooli"), stages=("validate",), formats=("jpeg",))
+    intent = parse_question(question, vocabulary)
+    assert (intent.order, intent.limit) == (order, limit)
+    assert sorted((c.column, c.op, c.value) for c in intent.conditions) == sorted(conditions)

@@ -25,6 +25,7 @@ def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> 
     _take_quoted_words(q, intent)
     _take_named(q, "site", vocabulary.sites, intent)
     _take_window(q, intent)
+    _take_measures(q, intent)  # before prices: "a width above 300" is no price
     _take_prices(q, intent)
     _take_availability(q, intent)
     _take_currency(q, intent)
@@ -98,8 +99,26 @@ def _take_prices(q: QuestionText, intent: Intent) -> None:
             _add(intent, Condition("price", op, _money(match.group(3), match.group(2) or match.group(4), intent)))
 
 
+def _take_measures(q: QuestionText, intent: Intent) -> None:
+    """A bound on a measured column: "a width above 300", "file size under 2 MB", "a duration over 10 seconds"."""
+    words = "|".join(sorted(_MEASURED, key=len, reverse=True))
+    pattern = (rf"(?:(?:with|having|has|have|of|whose) )?(?:an? |the |their |its )?({words}) (?:is |are |of )?"
+               rf"({_BELOW}|{_ABOVE}) ({NUMBER}) ?({'|'.join(_SCALE)})?")
+    while match := q.take(pattern):
+        column, words_used, unit = _MEASURED[match.group(1)], match.group(2), match.group(4)
+        inclusive = words_used in _INCLUSIVE
+        op = ("<=" if inclusive else "<") if re.fullmatch(_BELOW, words_used) else (">=" if inclusive else ">")
+        _add(intent, Condition(column, op, Decimal(match.group(3)) * _SCALE.get(unit or "", 1)))
+
+
+_MEASURED = {"width": "width", "height": "height", "file size": "bytes", "size": "bytes", "bytes": "bytes",
+             "duration": "seconds", "run time": "seconds", "runtime": "seconds"}
+_SCALE = {"px": 1, "pixels": 1, "bytes": 1, "kb": 1024, "mb": 1024 * 1024, "seconds": 1, "s": 1, "minutes": 60}
+
+
 def _take_availability(q: QuestionText, intent: Intent) -> None:
-    if q.take(r"(?:are |is )?(?:currently )?(?:out of stock|sold out|unavailable|not in stock|not available)"):
+    if q.take(r"(?:are |is )?(?:currently )?(?:out[- ]of[- ]stock|sold[- ]out|unavailable|not in stock|"
+              r"not available)"):
         _add(intent, Condition("availability", "=", "OutOfStock"))
     if q.take(r"(?:are |is )?(?:currently )?(?:in stock|available to buy|in-stock)"):
         _add(intent, Condition("availability", "=", "InStock"))

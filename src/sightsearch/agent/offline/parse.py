@@ -53,7 +53,7 @@ def _take_change(q: QuestionText, intent: Intent) -> None:
                          r"went up in price|prices? (?:went|go|gone) up|increased (?:in |their |its )?price")),
                ("price", (r"price changes?|changed (?:in |their |its )?prices?|prices? (?:changed|changes)|"
                           r"changes? (?:in|of) price|price history|repriced")),
-               ("out_of_stock", r"(?:went|go|gone|going|ran|became|become) (?:out of stock|unavailable)"),
+               ("out_of_stock", r"(?:went|go|gone|going|ran|became|become) (?:out[- ]of[- ]stock|unavailable)"),
                ("in_stock", r"(?:came |come |are |is )?back in stock|restocked"),
                ("stock", r"(?:stock|availability) changes?|changed (?:their |its )?(?:stock|availability)"))
     for change, pattern in changes:
@@ -139,12 +139,15 @@ def _take_price_rank(q: QuestionText, intent: Intent) -> None:
 def _take_order(q: QuestionText, intent: Intent) -> None:
     top = q.take(rf"(?:the )?(top|first|bottom) ({WORD_NUMBER})")
     limit = word_number(top.group(2)) if top else None
-    expensive = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(most expensive|priciest|dearest|highest.priced)")
-    cheap = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(cheapest|least expensive|lowest.priced|most affordable)")
-    newest = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(latest|newest|most recent|last|slowest|longest|fastest)")
+    # The count before or after the word: "the 5 cheapest", "the cheapest 5" (a number not read as a price).
+    after = r"(?: (\d+|two|three|four|five|six|seven|eight|nine|ten|twenty))?"
+    expensive = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(most expensive|priciest|dearest|highest.priced){after}")
+    cheap = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(cheapest|least expensive|lowest.priced|most affordable){after}")
+    newest = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(latest|newest|most recent|last|slowest|longest|fastest){after}")
     chosen = expensive or cheap or newest
     if chosen:
-        limit = limit or (word_number(chosen.group(1)) if chosen.group(1) else None)
+        counted = chosen.group(1) or chosen.group(3)
+        limit = limit or (word_number(counted) if counted else None)
         if chosen is newest:
             word = chosen.group(2)
             column = "seconds" if word in ("slowest", "longest", "fastest") else "time"
