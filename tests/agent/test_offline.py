@@ -36,7 +36,7 @@ def test_offline_execution_accuracy_is_at_least_90_percent(service: QueryService
     assert report.accuracy >= 0.9, report.as_json()["failures"]
 
 
-@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl"])
+@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl"])
 def test_on_questions_written_after_the_parser_a_miss_is_a_plain_no_never_a_wrong_answer(
         service: QueryService, name: str) -> None:
     report = evaluate_file(service, EVALS.parent / name)
