@@ -8,7 +8,6 @@ on its own if this check were bypassed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlglot
@@ -58,9 +57,13 @@ def guard_query(sql: str, *, dialect: str, max_rows: int) -> GuardedQuery:
     try:
         tree = _parse_one(sql, dialect)
         _check_nodes(tree)
-        _check_tables(tree, dialect)
-        _check_columns(tree, dialect)
-        _check_text_searches(tree)
+        # Names are compared as the store compares them (SQLite ignores case even in quotes, PostgreSQL folds
+        # unquoted names only): on a normalized copy, read in scopes once. What runs is the original.
+        named = normalize_identifiers(tree.copy(), dialect=DIALECTS[dialect])
+        scopes = traverse_scope(named)
+        _check_tables(named, scopes, dialect)
+        _check_columns(named, scopes, dialect)
+        _check_text_searches(named, scopes)
         row_cap = max_rows + 1
         _cap_limit(tree, row_cap)
         return GuardedQuery(sql=tree.sql(dialect=DIALECTS[dialect], comments=False), row_cap=row_cap)
@@ -126,20 +129,18 @@ def _describe(node: exp.Expression) -> str:
     return names.get(type(node), f"{node.key.upper()}")
 
 
-def _check_tables(tree: exp.Expression, dialect: str) -> None:
+def _check_tables(tree: exp.Expression, scopes: list[Scope], dialect: str) -> None:
     """Every table read must be an allowlisted table, or a CTE the store resolves the name to.
 
     A name is a CTE only when it is unqualified (``main.x`` and ``public.x`` always mean the stored table) and a
-    CTE of that name is visible in the scope that reads it, names compared the way the store compares them. A CTE
-    may not read its own name or a later CTE's: SQLite takes that as recursion even without ``RECURSIVE``."""
-    normal = _identifier_normalizer(dialect)
-    _check_cte_references(tree, normal)
+    CTE of that name is visible in the scope that reads it. A CTE may not read its own name or a later CTE's:
+    SQLite takes that as recursion even without ``RECURSIVE``."""
+    _check_cte_references(tree)
     seen: set[int] = set()
-    for scope in traverse_scope(tree):
-        visible = {normal(_cte_identifier(source.expression.parent)) for source in scope.cte_sources.values()}
+    for scope in scopes:
         for table in scope.tables:
             seen.add(id(table))
-            if not _qualified(table) and normal(table.this) in visible:
+            if not _qualified(table) and table.name in scope.cte_sources:
                 continue
             _check_table(table, dialect)
     # traverse_scope skips tables in places it does not model: those must be allowlisted tables, never CTEs.
@@ -148,35 +149,20 @@ def _check_tables(tree: exp.Expression, dialect: str) -> None:
             _check_table(table, dialect)
 
 
-def _check_cte_references(tree: exp.Expression, normal: Callable[[exp.Expression], str]) -> None:
+def _check_cte_references(tree: exp.Expression) -> None:
     for with_ in tree.find_all(exp.With):
-        names = [normal(_cte_identifier(cte)) for cte in with_.expressions]
+        names = [cte.alias for cte in with_.expressions]
+        if not all(names):
+            raise QueryRefused("a CTE without a plain name is not allowed")
         for index, cte in enumerate(with_.expressions):
             for table in cte.this.find_all(exp.Table):
-                if not _qualified(table) and normal(table.this) in names[index:]:
+                if not _qualified(table) and table.name in names[index:]:
                     raise QueryRefused(f"CTE {names[index]} reads itself or a later CTE: recursive CTEs are not "
                                        "allowed (their size has no bound)")
 
 
-def _cte_identifier(cte: exp.Expression) -> exp.Expression:
-    alias = cte.args.get("alias") if isinstance(cte, exp.CTE) else None
-    if not isinstance(alias, exp.TableAlias) or not isinstance(alias.this, exp.Identifier):
-        raise QueryRefused("a CTE without a plain name is not allowed")
-    return alias.this
-
-
 def _qualified(table: exp.Table) -> bool:
     return bool(table.args.get("db") or table.args.get("catalog"))
-
-
-def _identifier_normalizer(dialect: str) -> Callable[[exp.Expression], str]:
-    """A name as the store compares it: SQLite ignores case even in quotes, PostgreSQL folds unquoted names only."""
-    def normal(identifier: exp.Expression) -> str:
-        if not isinstance(identifier, exp.Identifier):
-            raise QueryRefused(f"{_describe(identifier)} is not a plain name")
-        quoted = identifier.quoted and dialect == "postgresql"
-        return identifier.name if quoted else identifier.name.lower()
-    return normal
 
 
 def _check_table(table: exp.Table, dialect: str) -> None:
@@ -189,20 +175,19 @@ def _check_table(table: exp.Table, dialect: str) -> None:
         raise QueryRefused(f"table {table.name} is not allowed: only {', '.join(ALLOWED_TABLES)}")
 
 
-def _check_columns(tree: exp.Expression, dialect: str) -> None:
+def _check_columns(tree: exp.Expression, scopes: list[Scope], dialect: str) -> None:
     """On PostgreSQL ``rel.f`` calls the function ``f`` on the row when ``rel`` has no column ``f``
     (``p.row_to_json``), and bare ``user`` or ``current_role`` are functions too: a qualified column must be a
     column of the relation it names, and those words must be quoted to be read as columns. (SQLite has neither
     form: an unknown column is an error there.)"""
     if dialect != "postgresql":
         return
-    normalized = normalize_identifiers(tree.copy(), dialect=DIALECTS[dialect])  # names as PostgreSQL compares them
     seen: set[int] = set()
-    for scope in traverse_scope(normalized):
+    for scope in scopes:
         for column in scope.columns:
             seen.add(id(column))
             _check_column(column, _source_columns(scope, column.table) if column.table else None)
-    for column in normalized.find_all(exp.Column):  # where traverse_scope does not look: no relation is known
+    for column in tree.find_all(exp.Column):  # where traverse_scope does not look: no relation is known
         if id(column) not in seen:
             _check_column(column, None)
 
@@ -262,14 +247,14 @@ _TEXT_SEARCHES = {exp.Like: "LIKE", exp.ILike: "ILIKE", exp.StrPosition: "instr/
 _BUILT = (exp.Subquery, exp.Select, exp.AggFunc, exp.Window)  # what makes a value as long as a query wants
 
 
-def _check_text_searches(tree: exp.Expression) -> None:
+def _check_text_searches(tree: exp.Expression, scopes: list[Scope]) -> None:
     """LIKE, ILIKE, instr/strpos/position, replace and trim look for a literal of at most ``MAX_PATTERN_CHARS`` in
     a value that no subquery, aggregate or window built, directly or through a derived table's or a CTE's column.
     A single search runs inside one step of the database, where no time limit reaches it, and costs the value's
     length times the pattern's: a pattern or a value built by a query (``group_concat`` over a join) made one
     search run for minutes."""
     seen: set[int] = set()
-    for scope in traverse_scope(tree):
+    for scope in scopes:
         for node in scope.find_all(*_TEXT_SEARCHES):
             seen.add(id(node))
             _check_text_search(node, scope)

@@ -18,6 +18,10 @@ _INCLUSIVE = {"at most", "up to", "no more than", "not more than", "<=", "at lea
 _MONEY = rf"([$€£])?\s*({NUMBER})\s*({_CURRENCY_WORDS})?"
 _UNITS = {"hour": "hours", "day": "days", "week": "days", "month": "days"}
 _UNIT_DAYS = {"hour": 1, "day": 1, "week": 7, "month": 30}
+# Measured columns a question may bound, and the units it may give them in.
+_MEASURED = {"width": "width", "height": "height", "file size": "bytes", "size": "bytes", "bytes": "bytes",
+             "duration": "seconds", "run time": "seconds", "runtime": "seconds"}
+_SCALE = {"px": 1, "pixels": 1, "bytes": 1, "kb": 1024, "mb": 1024 * 1024, "seconds": 1, "s": 1, "minutes": 60}
 
 
 def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
@@ -109,11 +113,6 @@ def _take_measures(q: QuestionText, intent: Intent) -> None:
         inclusive = words_used in _INCLUSIVE
         op = ("<=" if inclusive else "<") if re.fullmatch(_BELOW, words_used) else (">=" if inclusive else ">")
         _add(intent, Condition(column, op, Decimal(match.group(3)) * _SCALE.get(unit or "", 1)))
-
-
-_MEASURED = {"width": "width", "height": "height", "file size": "bytes", "size": "bytes", "bytes": "bytes",
-             "duration": "seconds", "run time": "seconds", "runtime": "seconds"}
-_SCALE = {"px": 1, "pixels": 1, "bytes": 1, "kb": 1024, "mb": 1024 * 1024, "seconds": 1, "s": 1, "minutes": 60}
 
 
 def _take_availability(q: QuestionText, intent: Intent) -> None:
