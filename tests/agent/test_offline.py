@@ -36,7 +36,7 @@ def test_offline_execution_accuracy_is_at_least_90_percent(service: QueryService
     assert report.accuracy >= 0.9, report.as_json()["failures"]
 
 
-@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl"])
+@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl"])
 def test_on_questions_written_after_the_parser_a_miss_is_a_plain_no_never_a_wrong_answer(
         service: QueryService, name: str) -> None:
     report = evaluate_file(service, EVALS.parent / name)
@@ -127,3 +127,89 @@ def test_counts_after_the_superlative_measured_bounds_and_hyphenated_stock(
     intent = parse_question(question, vocabulary)
     assert (intent.order, intent.limit) == (order, limit)
     assert sorted((c.column, c.op, c.value) for c in intent.conditions) == sorted(conditions)
+
+
+FORMS = Vocabulary(brands=("Acme", "Globex", "Hooli"), categories=("Kitchen", "Garden"), currencies=("USD",),
+                   stages=("validate",), formats=("JPEG",))
+
+
+@pytest.mark.parametrize(("question", "subject", "conditions"), [
+    # Several names of one column are alternatives (the builder turns them into IN), never all at once.
+    ("How many Acme or Globex products are there?", "products", [("brand", "=", "Acme"), ("brand", "=", "Globex")]),
+    ("average price in the Kitchen and Garden categories", "products",
+     [("category", "=", "Garden"), ("category", "=", "Kitchen")]),
+    ("products not from Acme", "products", [("brand", "!=", "Acme")]),
+    ("count the non-Hooli items", "products", [("brand", "!=", "Hooli")]),
+    ("How many products have no brand?", "products", [("brand", "null", None)]),
+    ("products without a category", "products", [("category", "null", None)]),
+    ("list products whose SKU is missing", "products", [("sku", "null", None)]),
+    ("how many products have a GTIN", "products", [("gtin", "not_null", None)]),
+    ("How many products are on sale?", "products", [("old_price", ">column", "price")]),
+    ("which items are discounted", "products", [("old_price", ">column", "price")]),
+    ("products that cost exactly 20 dollars", "products", [("currency", "=", "USD"), ("price", "=", 20)]),
+    ("how many products cost 20 dollars or more", "products", [("currency", "=", "USD"), ("price", ">=", 20)]),
+    ("how many runs finished?", "runs", [("status", "=", "finished")]),
+    ("count the failed crawl runs", "runs", [("status", "=", "failed")]),
+    ("Count the images in png format", "images", [("format", "=", "PNG")]),
+    ("how many jpg images", "images", [("format", "=", "JPEG")]),
+])
+def test_alternatives_exclusions_missing_values_discounts_exact_prices_run_status_and_formats(
+        question: str, subject: str, conditions: list[tuple]) -> None:
+    intent = parse_question(question, FORMS)
+    assert intent.subject == subject
+    assert sorted((c.column, c.op, c.value) for c in intent.conditions) == sorted(conditions)
+
+
+@pytest.mark.parametrize(("question", "measures", "group", "order", "limit"), [
+    ("Minimum and maximum price of Kitchen products", ["min", "max"], None, None, None),
+    ("average, lowest and highest price per brand", ["avg", "min", "max"], "brand", None, None),
+    ("the top 3 brands by number of products", ["count"], "brand", ("value", True), 3),
+    ("the bottom 2 categories by average price", ["avg"], "category", ("value", False), 2),
+    ("which 5 brands have the most products", ["count"], "brand", ("value", True), 5),
+    ("the category with the highest average price", ["avg"], "category", ("value", True), 1),
+])
+def test_several_measures_and_ranked_groups(question: str, measures: list[str], group: str | None,
+                                            order: tuple | None, limit: int | None) -> None:
+    intent = parse_question(question, FORMS)
+    assert [intent.measure, *intent.also] == measures
+    assert (intent.group_by, intent.order, intent.limit) == (group, order, limit)
+
+
+@pytest.mark.parametrize("question", [
+    "products that are not from Acme or Globex",  # which names does the "not" reach?
+    "the lowest average price per brand",  # one ranking, not two measures
+    "top 5 brands by price",  # by which price?
+    "number of products with an image",  # a condition on images, not a count of them
+    "what share of products are in stock",  # a fraction or a percentage?
+    "percentage of failures by stage",  # a percentage meeting what?
+])
+def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
+    from sightsearch.agent.offline.build import build_sql
+
+    with pytest.raises(CannotAnswer):
+        build_sql(parse_question(question, FORMS), "sqlite")
+
+
+@pytest.mark.parametrize(("question", "gold"), [
+    ("What percentage of Hooli products are out of stock?",
+     "SELECT 100.0 * COUNT(*) / (SELECT COUNT(*) FROM products WHERE brand = 'Hooli') FROM products "
+     "WHERE brand = 'Hooli' AND availability = 'OutOfStock'"),
+    ("what percent of products are in stock", "SELECT 100.0 * SUM(CASE WHEN availability = 'InStock' THEN 1 "
+                                              "ELSE 0 END) / COUNT(*) FROM products"),
+    ("How many Acme or Globex products are there?", "SELECT COUNT(*) FROM products WHERE brand IN ('Acme', 'Globex')"),
+    ("How many products are not from Hooli?", "SELECT COUNT(*) FROM products WHERE brand <> 'Hooli'"),
+    ("lowest and highest price of Globex items", "SELECT MIN(price), MAX(price) FROM products WHERE brand = 'Globex'"),
+    ("the top 3 brands by number of products", "SELECT brand FROM products GROUP BY brand ORDER BY COUNT(*) DESC, "
+                                               "brand LIMIT 3"),
+    ("how many products were updated in the last week",
+     "SELECT COUNT(*) FROM products WHERE updated_at >= CURRENT_TIMESTAMP - INTERVAL '7 days'"),
+])
+def test_the_new_forms_give_the_gold_answer_on_the_crawled_store(service: QueryService, question: str,
+                                                                  gold: str) -> None:
+    from sightsearch.agent.offline import sql_for_question
+
+    predicted = service.executor.run(service.run_sql(sql_for_question(service, question)).sql, max_rows=1000)
+    if service.dialect == "sqlite":
+        gold = gold.replace("CURRENT_TIMESTAMP - INTERVAL '7 days'", "DATETIME('now', '-7 days')")
+    expected = service.executor.run(gold, max_rows=1000)
+    assert expected.rows and results_match(expected, predicted), (predicted.rows, expected.rows)

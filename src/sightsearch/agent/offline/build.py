@@ -14,7 +14,9 @@ from sightsearch.agent.offline.intent import CannotAnswer, Condition, Intent
 
 _PRODUCT_COLUMNS = {"title": "p.title", "brand": "p.brand", "category": "p.category", "site": "p.site",
                     "currency": "p.currency", "availability": "p.availability", "price": "p.price",
-                    "time": "p.first_seen"}
+                    "old_price": "p.old_price", "sku": "p.sku", "gtin": "p.gtin", "mpn": "p.mpn",
+                    "description": "p.description", "time": "p.first_seen", "updated": "p.updated_at",
+                    "seen": "p.last_seen"}
 _SUBJECTS: dict[str, dict[str, Any]] = {
     "products": {"from": "products AS p", "columns": _PRODUCT_COLUMNS,
                  "list": ["p.title", "p.brand", "p.price", "p.currency", "p.availability"]},
@@ -50,13 +52,13 @@ def build_sql(intent: Intent, dialect: str) -> str:
     spec = _SUBJECTS[intent.subject]
     columns: dict[str, str] = spec["columns"]
     query = _base(spec["from"])
-    for condition in intent.conditions:
-        query = query.where(_condition(condition, _column(columns, condition.column, intent)), copy=False)
+    for test in _conditions(intent, columns):
+        query = query.where(test, copy=False)
     if intent.change:
         query = query.where(_CHANGE_WHERE[intent.change], copy=False)
     if intent.since:
-        query = query.where(exp.GTE(this=exp.column(*reversed(columns["time"].split("."))),
-                                    expression=_since(*intent.since, dialect)), copy=False)
+        time = _column(columns, intent.time_column or "time", intent)
+        query = query.where(exp.GTE(this=time, expression=_since(*intent.since, dialect)), copy=False)
     query = _shape(query, intent, spec)
     return query.sql(dialect=DIALECTS[dialect])
 
@@ -82,7 +84,35 @@ def _literal(value: Any) -> exp.Expression:
     return exp.Literal.string(str(value))
 
 
-def _condition(c: Condition, column: exp.Column) -> exp.Expression:
+def _conditions(intent: Intent, columns: dict[str, str], conditions: list[Condition] | None = None
+                ) -> list[exp.Expression]:
+    """The tests of ``conditions`` (by default the intent's), ANDed. Several values named for one column are
+    alternatives: "Acme or Globex products" (and "Acme and Globex products") are products of either brand, never of
+    both; "not Acme, not Globex" neither."""
+    conditions = intent.conditions if conditions is None else conditions
+    named: dict[tuple[str, str], list[Any]] = {}
+    for c in conditions:
+        if c.op in ("=", "!="):
+            named.setdefault((c.column, c.op), []).append(c.value)
+    if any((column, "!=") in named for column, op in named if op == "="):
+        raise CannotAnswer("the question both names and excludes values of one column; say which to keep")
+    tests: list[exp.Expression] = []
+    for c in conditions:
+        column = _column(columns, c.column, intent)
+        if c.op not in ("=", "!="):
+            tests.append(_condition(c, column, columns, intent))
+        elif (values := named.pop((c.column, c.op), None)) is not None:  # the first of a column's names
+            if len(values) == 1:
+                tests.append(_condition(c, column, columns, intent))
+            else:
+                within = exp.In(this=column, expressions=[_literal(value) for value in values])
+                tests.append(within if c.op == "=" else exp.Not(this=within))
+    return tests
+
+
+def _condition(c: Condition, column: exp.Column, columns: dict[str, str], intent: Intent) -> exp.Expression:
+    if c.op == ">column":
+        return exp.GT(this=column, expression=_column(columns, c.value, intent))
     if c.op == "like":
         pattern = "%" + str(c.value).replace("%", "").replace("_", "") + "%"
         return exp.Like(this=exp.Lower(this=column), expression=exp.Literal.string(pattern))
@@ -91,7 +121,7 @@ def _condition(c: Condition, column: exp.Column) -> exp.Expression:
     if c.op in ("null", "not_null"):
         test = exp.Is(this=column, expression=exp.Null())
         return test if c.op == "null" else exp.Not(this=test)
-    operators = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+    operators = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
     return operators[c.op](this=column, expression=_literal(c.value))
 
 
@@ -119,6 +149,9 @@ def _shape(query: exp.Select, intent: Intent, spec: dict[str, Any]) -> exp.Selec
         if group is not None:
             query = query.select(group, copy=False).group_by(group.copy(), copy=False)
         query = query.select(exp.alias_(value, "value"), copy=False)
+        for measure in intent.also:  # "the lowest and highest price": one more aggregate of the same target
+            extra = _measure(Intent(subject=intent.subject, measure=measure, target=intent.target), columns)
+            query = query.select(exp.alias_(extra, f"{measure}_value"), copy=False)
         if intent.having:
             op = exp.GT if intent.having[0] == ">" else exp.LT
             query = query.having(op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(intent.having[1])),
@@ -134,6 +167,12 @@ def _measure(intent: Intent, columns: dict[str, str]) -> exp.Expression:
         return column if intent.measure == "distinct" else exp.Count(this=exp.Distinct(expressions=[column]))
     if intent.measure == "count":
         return exp.Count(this=exp.Star())
+    if intent.measure == "percent":  # 100 * (rows meeting the share's tests) / rows; no rows: NULL, not an error
+        tests = _conditions(intent, columns, intent.share)
+        hit = exp.Case().when(exp.and_(*tests), exp.Literal.number(1)).else_(exp.Literal.number(0))
+        share = exp.Mul(this=exp.Literal.number("100.0"), expression=exp.Sum(this=hit))
+        return exp.Div(this=share, expression=exp.Nullif(this=exp.Count(this=exp.Star()),
+                                                          expression=exp.Literal.number(0)))
     target = intent.target or _DEFAULT_TARGET[intent.subject]
     if target is None:
         raise CannotAnswer(f"{intent.measure} of what? {intent.subject} have no price")

@@ -22,6 +22,22 @@ _UNIT_DAYS = {"hour": 1, "day": 1, "week": 7, "month": 30}
 _MEASURED = {"width": "width", "height": "height", "file size": "bytes", "size": "bytes", "bytes": "bytes",
              "duration": "seconds", "run time": "seconds", "runtime": "seconds"}
 _SCALE = {"px": 1, "pixels": 1, "bytes": 1, "kb": 1024, "mb": 1024 * 1024, "seconds": 1, "s": 1, "minutes": 60}
+# Image formats as the image stage stores them (Pillow's names), whether or not the store holds one yet: "how many
+# PNG images" has the answer 0, not "I do not understand". Other spellings of the same format.
+KNOWN_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF", "ICO")
+_FORMAT_SPELLINGS = {"JPEG": ("jpg",), "TIFF": ("tif",)}
+# Run statuses (``crawl_runs.status``) and the words for them.
+_RUN_STATUS = {"finished": "finished", "completed": "finished", "complete": "finished", "succeeded": "finished",
+               "successful": "finished", "done": "finished", "failed": "failed", "unsuccessful": "failed",
+               "running": "running", "ongoing": "running", "in progress": "running", "active": "running",
+               "still running": "running", "unfinished": "running"}
+# Columns a product may lack, and the words for them ("products without a brand", "with no SKU", "have a GTIN").
+_OPTIONAL = {"brand": "brand", "category": "category", "sku": "sku", "gtin": "gtin", "ean": "gtin", "upc": "gtin",
+             "mpn": "mpn", "price": "price", "currency": "currency", "description": "description",
+             "old price": "old_price", "original price": "old_price", "previous price": "old_price",
+             "was price": "old_price", "list price": "old_price"}
+_NEGATIONS = r"not (?:from |by |made by |of |in )?|excluding |except (?:for )?|other than |apart from |besides |but not "
+_PLURALS = {"category": "categories", "status": "statuses"}
 
 
 def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
@@ -33,11 +49,15 @@ def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> 
     _take_prices(q, intent)
     _take_availability(q, intent)
     _take_currency(q, intent)
+    _take_run_status(q, intent)
     if match := q.take(r"(open|unresolved|resolved|dismissed)"):
         _add(intent, Condition("status", "=", "open" if match.group(1) == "unresolved" else match.group(1)))
+    formats = tuple(sorted({*vocabulary.formats, *KNOWN_FORMATS}, key=len, reverse=True))
     for column, values in (("brand", vocabulary.brands), ("category", vocabulary.categories),
-                           ("stage", vocabulary.stages), ("format", vocabulary.formats)):
+                           ("stage", vocabulary.stages), ("format", formats)):
         _take_named(q, column, values, intent)
+    _take_discount(q, intent)
+    _take_missing(q, intent)
     _take_title_word(q, intent)
 
 
@@ -62,14 +82,54 @@ def _take_title_word(q: QuestionText, intent: Intent) -> None:
 
 def _take_named(q: QuestionText, column: str, values: tuple[str, ...], intent: Intent) -> None:
     """Stored values named in the question, longest first; "smart home" also names "smart-home", "kitchens" names
-    "kitchen". The condition holds the stored value, never the question's spelling."""
+    "kitchen", "png" and "pngs" name "PNG". "not from Acme", "excluding Acme" and "non-Acme" exclude the value. The
+    condition holds the stored value, never the question's spelling."""
+    column_words = f"{column}s?|{_PLURALS.get(column, column)}"
     for value in values:
-        spellings = {re.escape(value.lower()), re.escape(value.lower().replace("-", " "))}
-        if column == "category":
+        spellings = {value.lower(), value.lower().replace("-", " "), *_FORMAT_SPELLINGS.get(value, ())}
+        if column in ("category", "format"):
             spellings |= {spelling + "s" for spelling in spellings}
-        names = "|".join(sorted(spellings, key=len, reverse=True))
-        if q.take(rf"(?:the )?(?:{names})(?: {column}s?)?"):  # "the validate stage", "the Hooli brand"
-            _add(intent, Condition(column, "=", value))
+        names = "|".join(re.escape(spelling) for spelling in sorted(spellings, key=len, reverse=True))
+        # "the validate stage", "the Hooli brand", "Kitchen and Garden categories"
+        while match := q.take(rf"({_NEGATIONS}|non-)?(?:the )?(?:{names})(?: (?:{column_words}))?"):
+            _add(intent, Condition(column, "!=" if match.group(1) else "=", value))
+
+
+def _take_run_status(q: QuestionText, intent: Intent) -> None:
+    """"failed runs", "runs that finished", "crawls still running": the runs subject with a status."""
+    statuses = "|".join(sorted(_RUN_STATUS, key=len, reverse=True))
+    runs = r"(?:crawl )?(?:runs?|crawls?)"
+    match = q.take(rf"({statuses}) {runs}") or q.take(
+        rf"{runs} (?:that |which )?(?:have |has |had |were |was |are |is |did )?({statuses})")
+    if match:
+        intent.subject = "runs"
+        _add(intent, Condition("status", "=", _RUN_STATUS[match.group(1)]))
+
+
+def _take_discount(q: QuestionText, intent: Intent) -> None:
+    """"on sale", "discounted", "marked down": a product whose earlier (strike-through) price is above its price."""
+    if q.take(r"(?:are |is |currently )?(?:on sale|on special|on promotion|discounted|reduced|marked down|"
+              r"with (?:a |any )?(?:discount|reduction|markdown)|(?:have|has) (?:a |any )?(?:discount|markdown))"):
+        _add(intent, Condition("old_price", ">column", "price"))
+
+
+def _take_missing(q: QuestionText, intent: Intent) -> None:
+    """"without a brand", "no SKU", "missing a category", "brand is unknown", "unbranded": the column is empty;
+    "with a GTIN", "that have an old price": it is not."""
+    words = "|".join(re.escape(word) for word in sorted(_OPTIONAL, key=len, reverse=True))
+    absent = (rf"(?:without|with no|(?:has|have|having) no|no|missing|lacking|lack|lacks|unknown) (?:an? |any |the )?({words})",
+              rf"(?:whose |where (?:the )?|with (?:an? )?)?({words}) (?:is |are )?(?:missing|empty|unknown|blank|null|"
+              r"not set|not known)")
+    for pattern in absent:
+        while match := q.take(pattern):
+            _add(intent, Condition(_OPTIONAL[match.group(1)], "null"))
+    if q.take(r"unbranded"):
+        _add(intent, Condition("brand", "null"))
+    if q.take(r"uncategori[sz]ed"):
+        _add(intent, Condition("category", "null"))
+    while match := q.take(rf"(?:with|that (?:have|has)|which (?:have|has)|having|(?:has|have)) (?:an? |any )?({words})"
+                          rf"(?! (?:{_BELOW}|{_ABOVE}|between|of))"):
+        _add(intent, Condition(_OPTIONAL[match.group(1)], "not_null"))
 
 
 def _take_window(q: QuestionText, intent: Intent) -> None:
@@ -101,6 +161,16 @@ def _take_prices(q: QuestionText, intent: Intent) -> None:
         while match := q.take(rf"{lead}({words}) {_MONEY}(?! (?:products|items|failures|images|runs))"):
             op = inclusive if match.group(1) in _INCLUSIVE else strict
             _add(intent, Condition("price", op, _money(match.group(3), match.group(2) or match.group(4), intent)))
+    # "20 dollars or more", "cost 20 or less": an inclusive bound written after the amount
+    while match := q.take(rf"{lead}{_MONEY} (?:or|and) (more|less|above|below|over|under|up|higher|lower|cheaper)"
+                          r"(?: expensive)?"):
+        op = "<=" if match.group(4) in ("less", "below", "under", "lower", "cheaper") else ">="
+        _add(intent, Condition("price", op, _money(match.group(2), match.group(1) or match.group(3), intent)))
+    # "that cost exactly 20 dollars", "priced at 15": a price named with a verb of price is an equality.
+    exact = (r"(?:that |which )?(?:costs?|costing|priced(?: at)?|selling (?:for|at)|sold (?:for|at)|"
+             r"(?:with |at )?(?:a )?price of|(?:whose |where the )?price is) (?:exactly |precisely |just )?")
+    while match := q.take(rf"{exact}{_MONEY}(?! (?:products|items|failures|images|runs))"):
+        _add(intent, Condition("price", "=", _money(match.group(2), match.group(1) or match.group(3), intent)))
 
 
 def _take_measures(q: QuestionText, intent: Intent) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from sightsearch.errors import SightSearchError
 
 SUBJECTS = ("products", "changes", "failures", "images", "runs")
-MEASURES = ("list", "count", "avg", "min", "max", "sum", "distinct", "count_distinct")
+MEASURES = ("list", "count", "avg", "min", "max", "sum", "distinct", "count_distinct", "percent")
 
 
 class CannotAnswer(SightSearchError):
@@ -20,7 +20,7 @@ class Condition:
     """``column op value`` on a logical column (mapped to a real one per subject by the builder)."""
 
     column: str
-    op: str  # "=", "<", "<=", ">", ">=", "between", "like", "null", "not_null"
+    op: str  # "=", "!=", "<", "<=", ">", ">=", "between", "like", "null", "not_null", ">column" (value: a column)
     value: Any = None
     value2: Any = None
 
@@ -28,22 +28,29 @@ class Condition:
 @dataclass
 class Intent:
     """The parsed question. ``change`` qualifies the ``changes`` subject: price, drop, rise, out_of_stock,
-    in_stock or stock. ``order`` is (column or "value" for the measure, descending)."""
+    in_stock or stock. ``order`` is (column or "value" for the measure, descending). ``also`` holds further
+    aggregates of the same target ("the lowest and highest price"). ``time_column`` is the time a window bounds
+    when the question names one ("updated in the last week"). ``share`` holds the conditions a ``percent``
+    measure counts among the rows the other conditions select."""
 
     subject: str = "products"
     change: str | None = None
     measure: str = "list"
+    also: list[str] = field(default_factory=list)
     target: str | None = None
     group_by: str | None = None
     conditions: list[Condition] = field(default_factory=list)
+    share: list[Condition] = field(default_factory=list)
     since: tuple[int, str] | None = None
+    time_column: str | None = None
     order: tuple[str, bool] | None = None
     limit: int | None = None
     having: tuple[str, int] | None = None
 
     def describe(self) -> str:
         """A short, plain reading of the intent, shown with the answer."""
-        parts = [self.measure if self.target is None else f"{self.measure} {self.target}", self.change or self.subject]
+        measures = " and ".join([self.measure, *self.also])
+        parts = [measures if self.target is None else f"{measures} {self.target}", self.change or self.subject]
         parts += [f"{c.column} {c.op} {c.value}" + (f" and {c.value2}" if c.value2 is not None else "")
                   for c in self.conditions]
         if self.group_by:

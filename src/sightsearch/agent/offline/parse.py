@@ -26,6 +26,15 @@ _TARGETS = {"price": "price", "prices": "price", "cost": "price", "width": "widt
 _TARGET_WORDS = "|".join(sorted(_TARGETS, key=len, reverse=True))
 _MEASURES = (("avg", r"average|mean|avg|typical"), ("min", r"minimum|min|lowest|smallest"),
              ("max", r"maximum|max|highest|largest|biggest"), ("sum", r"sum of|sum|combined|total"))
+_MEASURE_WORDS = "|".join(words for _, words in _MEASURES)
+# What a group is ranked by: "by number of products", "by product count", "by average price", "with the most items".
+# The subject's noun is usually gone by then ("products" is read first), so it is optional here.
+_RANK = (r"(?:(?:the )?(?:number|count)(?: of(?: (?:products?|items?|goods|offers?|listings?|images?|failures?|runs?|"
+         r"entries))?)?|(?:product |item )?count|(?:most )?(?:products|items)|"
+         rf"(?:(?:{_MEASURE_WORDS}) )?(?:{_TARGET_WORDS}))")
+# The time a window bounds, when the question names one ("updated in the last week", "added today").
+_TIME_VERBS = {"updated": "updated", "modified": "updated", "added": "time", "new": "time", "first seen": "time",
+               "discovered": "time", "last seen": "seen", "seen": "seen"}
 
 
 def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
@@ -34,8 +43,12 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
     if re.search(rf"\b(?:{_WRITES})\b", re.sub(r"'[^']*'|\"[^\"]*\"", " ", q.text)):  # quoted words are data
         raise CannotAnswer("I only read the product data: I do not change, delete or reveal anything else")
     intent = Intent()
+    _take_share(q, vocabulary, intent)  # "what percentage of X are Y": Y is read on its own
     _take_change(q, intent)  # before the conditions: "went out of stock" is a change, not a stock filter
     take_conditions(q, vocabulary, intent)
+    if intent.since and (match := q.take(r"(?:were |was |that were |which were |got |have been |has been )?"
+                                         rf"({'|'.join(sorted(_TIME_VERBS, key=len, reverse=True))})")):
+        intent.time_column = _TIME_VERBS[match.group(1)]
     _take_subject(q, intent)
     _take_shape(q, intent)
     leftover = q.leftover()
@@ -44,6 +57,40 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
                            + SUGGEST_MODEL)
     _settle_subject(intent)
     return intent
+
+
+_SHARE_VERB = re.compile(r" (?:are|is|were|was|have|has|had|that|which|cost|costs|costing|priced|sold|come|comes) ")
+_SHARE_NOUN = re.compile(r" (?:products?|items?|goods|offers?|listings?|images?|pictures?|photos?|(?:crawl )?runs?|"
+                         r"crawls?|failures?|dead letters?)(?= )")
+
+
+def _take_share(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
+    """"What percentage of Hooli products are out of stock": the percentage of the rows the rest of the question
+    selects (Hooli products) that also meet what follows the verb (out of stock), or the noun ("percentage of runs
+    failed"). Only "percent(age)": "share" or "proportion" could be asked as a fraction, and a wrong scale is a
+    wrong answer."""
+    share = re.search(r" (?:what(?:'s| is| are)? |the )?(?:percentage|percent|pct|%) (?:of )?", q.text)
+    if share is None:
+        return
+    split = _SHARE_VERB.search(q.text, share.end() - 1)
+    noun = _SHARE_NOUN.search(q.text, share.end() - 1)
+    if split is None and noun is None:
+        raise CannotAnswer("a percentage of what, meeting what? e.g. 'what percentage of products are in stock'; "
+                           + SUGGEST_MODEL)
+    # The counted part keeps the noun when there is no verb: "runs failed" is a run status.
+    counted_from, rest_to = (split.start(), split.start()) if split else (noun.start(), noun.end())  # type: ignore
+    part = QuestionText(q.text[counted_from:])
+    grouping = part.take(rf"(?:broken down by|grouped by|by|per|for each|for every|in each) (?:{_DIMENSION_WORDS})")
+    take_conditions(part, vocabulary, counted := Intent())
+    part.take(_SHARE_NOUN.pattern.strip())
+    if part.leftover() or not counted.conditions or counted.since:
+        raise CannotAnswer("I cannot tell offline which rows the percentage counts "
+                           f"(not understood: {' '.join(part.leftover()) or 'no condition'}); " + SUGGEST_MODEL)
+    q.text = (q.text[: share.start()] + " " + q.text[share.end(): rest_to] + " "
+              + (grouping.group(0) + " " if grouping else ""))
+    intent.measure, intent.share = "percent", counted.conditions
+    if counted.subject != "products":
+        intent.subject = counted.subject
 
 
 def _take_change(q: QuestionText, intent: Intent) -> None:
@@ -70,6 +117,10 @@ def _take_subject(q: QuestionText, intent: Intent) -> None:
                 ("images", r"images?|pictures?|photos?", None), ("runs", r"(?:crawl )?runs?|crawls?", None),
                 ("products", r"products?|items?|goods|offers?|listings?|things", None))
     for subject, pattern, condition in subjects:
+        if subject != "products" and q.has(rf"(?:with|without|having|have|has|no) (?:an? |any )?(?:{pattern})"):
+            # "products with an image": the noun is a condition on another subject, which this parser cannot join
+            raise CannotAnswer(f"I cannot tell offline whether you ask about {subject} or what has them; "
+                               + SUGGEST_MODEL)
         if q.take(pattern):
             if intent.subject == "products":
                 intent.subject = subject
@@ -89,7 +140,13 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
                                                      rf"({_DIMENSION_WORDS})")):
         intent.measure, intent.target = "distinct", _DIMENSIONS[match.group(2)]
     _take_price_rank(q, intent)
-    for measure, words in _MEASURES:
+    if match := q.take(rf"(?:the )?((?:{_MEASURE_WORDS})(?: (?:the )?(?:{_MEASURE_WORDS}))*(?: and| &| or) (?:the )?(?:{_MEASURE_WORDS})) "
+                       rf"(?:of )?(?:the )?({_TARGET_WORDS})"):  # "the lowest and highest price"; an "and" is
+        # needed: "the lowest average price" is one ranking, not two measures
+        measures = [_measure_of(word) for word in re.findall(rf"\b(?:{_MEASURE_WORDS})\b", match.group(1))]
+        measures = list(dict.fromkeys(measures))
+        intent.measure, intent.also, intent.target = measures[0], measures[1:], _TARGETS[match.group(2)]
+    for measure, words in _MEASURES if intent.measure == "list" or not intent.also else ():
         if match := q.take(rf"(?:the )?(?:{words}) ({_TARGET_WORDS})"):
             intent.measure, intent.target = measure, _TARGETS[match.group(1)]
             break
@@ -107,20 +164,42 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
         raise CannotAnswer(f"{intent.measure} of what? name a column such as price; " + SUGGEST_MODEL)
 
 
+def _measure_of(word: str) -> str:
+    return next(measure for measure, words in _MEASURES if re.fullmatch(words, word))
+
+
 def _take_group(q: QuestionText, intent: Intent) -> None:
+    # "the top 3 brands by number of products", "the 5 categories with the highest average price"
+    match = q.take(rf"(?:the )?(?:(top|bottom) )?({WORD_NUMBER}) ({_DIMENSION_WORDS}) (?:ranked )?"
+                   rf"(?:by|with the (most|fewest|highest|lowest|largest|smallest)) (?:the )?({_RANK})")
+    if match and (match.group(1) or match.group(3)):
+        intent.group_by, intent.limit = _DIMENSIONS[match.group(3)], word_number(match.group(2))
+        intent.order = ("value", match.group(1) != "bottom" and match.group(4) not in ("fewest", "lowest", "smallest"))
+        ranked = match.group(5)
+        if target := re.search(rf"\b({_TARGET_WORDS})$", ranked):
+            measure = re.match(rf"(?:the )?({_MEASURE_WORDS})\b", ranked)
+            if measure is None and match.group(4) is None:
+                raise CannotAnswer(f"rank by which {target.group(1)}: average, lowest or highest? " + SUGGEST_MODEL)
+            intent.measure = _measure_of(measure.group(1)) if measure else ("max" if intent.order[1] else "min")
+            intent.target = _TARGETS[target.group(1)]
+        else:
+            intent.measure = "count"
+        return
+    elif match:
+        raise CannotAnswer("top how many, by what? e.g. 'the top 3 brands by number of products'; " + SUGGEST_MODEL)
     match = q.take(rf"(?:broken down by|grouped by|group by|split by|by|per|for each|for every|each|in each) "
                    rf"({_DIMENSION_WORDS})")
     if match:
         intent.group_by = _DIMENSIONS[match.group(1)]
         return
-    # "which brand has the most products": a group, ordered, top one
-    match = q.take(rf"(?:which|what) ({_DIMENSION_WORDS}) (?:has|have|had|is|shows?) (?:the )?"
-                   r"(most|fewest|least|highest|lowest|largest|smallest)")
+    # "which brand has the most products": a group, ordered, top one ("which 3 brands": the top three)
+    match = q.take(rf"(?:which|what|the) (?:({WORD_NUMBER}) )?({_DIMENSION_WORDS}) (?:has|have|had|is|are|shows?|show|"
+                   r"with) (?:the )?(most|fewest|least|highest|lowest|largest|smallest)")
     if match:
-        intent.group_by = _DIMENSIONS[match.group(1)]
-        descending = match.group(2) in ("most", "highest", "largest")
-        intent.order, intent.limit = ("value", descending), 1
-        if match.group(2) in ("most", "fewest", "least") and not q.has(_TARGET_WORDS):
+        intent.group_by = _DIMENSIONS[match.group(2)]
+        descending = match.group(3) in ("most", "highest", "largest")
+        intent.order, intent.limit = ("value", descending), word_number(match.group(1)) if match.group(1) else 1
+        if match.group(3) in ("most", "fewest", "least") and not q.has(_TARGET_WORDS):
             intent.measure = "count"
         else:
             intent.measure = "max" if descending else "min"
