@@ -129,7 +129,7 @@ def test_counts_after_the_superlative_measured_bounds_and_hyphenated_stock(
     assert sorted((c.column, c.op, c.value) for c in intent.conditions) == sorted(conditions)
 
 
-FORMS = Vocabulary(brands=("Acme", "Globex", "Hooli"), categories=("Kitchen", "Garden"), currencies=("USD",),
+FORMS = Vocabulary(brands=("Acme", "Globex", "Hooli"), categories=("Kitchen", "Garden", "Toys"), currencies=("USD",),
                    stages=("validate",), formats=("JPEG",))
 
 
@@ -152,6 +152,11 @@ FORMS = Vocabulary(brands=("Acme", "Globex", "Hooli"), categories=("Kitchen", "G
     ("count the failed crawl runs", "runs", [("status", "=", "failed")]),
     ("Count the images in png format", "images", [("format", "=", "PNG")]),
     ("how many jpg images", "images", [("format", "=", "JPEG")]),
+    ("How many images are wider than 500 pixels?", "images", [("width", ">", 500)]),
+    ("how many images are larger than 1 MB", "images", [("bytes", ">", 1024 * 1024)]),
+    ("how many runs took longer than 60 seconds", "runs", [("seconds", ">", 60)]),
+    ("how many images failed to download", "images", [("error", "not_null", None)]),
+    ("what's the priciest toy?", "products", [("category", "=", "Toys")]),
 ])
 def test_alternatives_exclusions_missing_values_discounts_exact_prices_run_status_and_formats(
         question: str, subject: str, conditions: list[tuple]) -> None:
@@ -182,6 +187,8 @@ def test_several_measures_and_ranked_groups(question: str, measures: list[str], 
     "number of products with an image",  # a condition on images, not a count of them
     "what share of products are in stock",  # a fraction or a percentage?
     "percentage of failures by stage",  # a percentage meeting what?
+    "the cheapest product per brand",  # one row per group: a window query
+    "how many images are larger than 500",  # pixels or bytes?
 ])
 def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
     from sightsearch.agent.offline.build import build_sql
@@ -199,6 +206,8 @@ def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
     ("How many Acme or Globex products are there?", "SELECT COUNT(*) FROM products WHERE brand IN ('Acme', 'Globex')"),
     ("How many products are not from Hooli?", "SELECT COUNT(*) FROM products WHERE brand <> 'Hooli'"),
     ("lowest and highest price of Globex items", "SELECT MIN(price), MAX(price) FROM products WHERE brand = 'Globex'"),
+    ("What is the total value of all in-stock products?",
+     "SELECT SUM(price) FROM products WHERE availability = 'InStock'"),
     ("the top 3 brands by number of products", "SELECT brand FROM products GROUP BY brand ORDER BY COUNT(*) DESC, "
                                                "brand LIMIT 3"),
     ("how many products were updated in the last week",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from sightsearch.agent.offline.intent import Condition, Intent
+from sightsearch.agent.offline.intent import CannotAnswer, Condition, Intent
 from sightsearch.agent.offline.text import NUMBER, WORD_NUMBER, QuestionText, word_number
 from sightsearch.agent.offline.vocabulary import Vocabulary
 
@@ -36,7 +36,8 @@ _OPTIONAL = {"brand": "brand", "category": "category", "sku": "sku", "gtin": "gt
              "mpn": "mpn", "price": "price", "currency": "currency", "description": "description",
              "old price": "old_price", "original price": "old_price", "previous price": "old_price",
              "was price": "old_price", "list price": "old_price"}
-_NEGATIONS = r"not (?:from |by |made by |of |in )?|excluding |except (?:for )?|other than |apart from |besides |but not "
+_NEGATIONS = (r"not (?:from |by |made by |of |in )?|excluding |except (?:for )?|other than |apart from |besides |"
+              r"but not ")
 _PLURALS = {"category": "categories", "status": "statuses"}
 
 
@@ -46,6 +47,7 @@ def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> 
     _take_named(q, "site", vocabulary.sites, intent)
     _take_window(q, intent)
     _take_measures(q, intent)  # before prices: "a width above 300" is no price
+    _take_comparatives(q, intent)
     _take_prices(q, intent)
     _take_availability(q, intent)
     _take_currency(q, intent)
@@ -67,14 +69,14 @@ def _add(intent: Intent, condition: Condition) -> None:
 
 
 def _take_quoted_words(q: QuestionText, intent: Intent) -> None:
-    while match := q.take(r"(?:with |containing |contains |mentioning |named |called |titled )?(?:the word )?"
+    while match := q.take(r"(?:with |containing |contains |contain |mentioning |named |called |titled )?(?:the word )?"
                           r"(?:'([^']{1,60})'|\"([^\"]{1,60})\")(?: in (?:the|their|its) (?:title|name)s?)?"):
         _add(intent, Condition("title", "like", (match.group(1) or match.group(2)).strip().lower()))
 
 
 def _take_title_word(q: QuestionText, intent: Intent) -> None:
     patterns = (r"([a-z0-9-]{2,30}) in (?:the|their|its) (?:title|name)s?",
-                r"(?:containing|contains|mentioning|named|called|titled|with the word) ([a-z0-9-]{2,30})")
+                r"(?:containing|contains|contain|mentioning|named|called|titled|with the word) ([a-z0-9-]{2,30})")
     for pattern in patterns:
         while match := q.take(pattern):
             _add(intent, Condition("title", "like", match.group(1)))
@@ -87,8 +89,9 @@ def _take_named(q: QuestionText, column: str, values: tuple[str, ...], intent: I
     column_words = f"{column}s?|{_PLURALS.get(column, column)}"
     for value in values:
         spellings = {value.lower(), value.lower().replace("-", " "), *_FORMAT_SPELLINGS.get(value, ())}
-        if column in ("category", "format"):
+        if column in ("category", "format"):  # "kitchens" names "Kitchen", "toy" names "Toys"
             spellings |= {spelling + "s" for spelling in spellings}
+            spellings |= {spelling[:-1] for spelling in spellings if spelling.endswith("s") and len(spelling) > 3}
         names = "|".join(re.escape(spelling) for spelling in sorted(spellings, key=len, reverse=True))
         # "the validate stage", "the Hooli brand", "Kitchen and Garden categories"
         while match := q.take(rf"({_NEGATIONS}|non-)?(?:the )?(?:{names})(?: (?:{column_words}))?"):
@@ -117,7 +120,8 @@ def _take_missing(q: QuestionText, intent: Intent) -> None:
     """"without a brand", "no SKU", "missing a category", "brand is unknown", "unbranded": the column is empty;
     "with a GTIN", "that have an old price": it is not."""
     words = "|".join(re.escape(word) for word in sorted(_OPTIONAL, key=len, reverse=True))
-    absent = (rf"(?:without|with no|(?:has|have|having) no|no|missing|lacking|lack|lacks|unknown) (?:an? |any |the )?({words})",
+    absent = (rf"(?:without|with no|(?:has|have|having) no|no|missing|lacking|lack|lacks|unknown) "
+              rf"(?:an? |any |the )?({words})",
               rf"(?:whose |where (?:the )?|with (?:an? )?)?({words}) (?:is |are )?(?:missing|empty|unknown|blank|null|"
               r"not set|not known)")
     for pattern in absent:
@@ -183,6 +187,28 @@ def _take_measures(q: QuestionText, intent: Intent) -> None:
         inclusive = words_used in _INCLUSIVE
         op = ("<=" if inclusive else "<") if re.fullmatch(_BELOW, words_used) else (">=" if inclusive else ">")
         _add(intent, Condition(column, op, Decimal(match.group(3)) * _SCALE.get(unit or "", 1)))
+
+
+_COMPARATIVES = {"wider": ("width", ">"), "narrower": ("width", "<"), "taller": ("height", ">"),
+                 "longer": ("seconds", ">"), "quicker": ("seconds", "<"), "faster": ("seconds", "<"),
+                 "larger": ("bytes", ">"), "bigger": ("bytes", ">"), "heavier": ("bytes", ">"),
+                 "smaller": ("bytes", "<"), "lighter": ("bytes", "<")}
+_SIZE_UNITS = ("bytes", "kb", "mb")
+
+
+def _take_comparatives(q: QuestionText, intent: Intent) -> None:
+    """"wider than 500 pixels", "took longer than 60 seconds", "larger than 1 MB". "Larger" and "smaller" are read
+    as file size only with a unit of bytes: "larger than 500" could be pixels."""
+    words = "|".join(_COMPARATIVES)
+    pattern = (rf"(?:are |is |were |was |took |take |lasted |last |ran )?({words}) than ({NUMBER}) ?"
+               rf"({'|'.join(_SCALE)})?")
+    while match := q.take(pattern):
+        column, op = _COMPARATIVES[match.group(1)]
+        unit = match.group(3)
+        if column == "bytes" and unit not in _SIZE_UNITS:
+            raise CannotAnswer(f"{match.group(1)} than {match.group(2)} what? say e.g. '2 MB' for a file size or "
+                               "'a width above 500' for pixels")
+        _add(intent, Condition(column, op, Decimal(match.group(2)) * _SCALE.get(unit or "", 1)))
 
 
 def _take_availability(q: QuestionText, intent: Intent) -> None:

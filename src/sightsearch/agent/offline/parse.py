@@ -20,8 +20,8 @@ _DIMENSIONS = {"brand": "brand", "brands": "brand", "category": "category", "cat
                "reasons": "reason", "status": "status", "statuses": "status", "format": "format",
                "formats": "format", "mode": "mode", "modes": "mode"}
 _DIMENSION_WORDS = "|".join(sorted(_DIMENSIONS, key=len, reverse=True))
-_TARGETS = {"price": "price", "prices": "price", "cost": "price", "width": "width", "height": "height",
-            "size": "bytes", "file size": "bytes", "bytes": "bytes", "duration": "seconds", "seconds": "seconds",
+_TARGETS = {"price": "price", "prices": "price", "cost": "price", "value": "price", "worth": "price", "width": "width",
+            "height": "height", "size": "bytes", "file size": "bytes", "bytes": "bytes", "duration": "seconds", "seconds": "seconds",
             "time": "seconds"}
 _TARGET_WORDS = "|".join(sorted(_TARGETS, key=len, reverse=True))
 _MEASURES = (("avg", r"average|mean|avg|typical"), ("min", r"minimum|min|lowest|smallest"),
@@ -110,7 +110,8 @@ def _take_change(q: QuestionText, intent: Intent) -> None:
 
 
 def _take_subject(q: QuestionText, intent: Intent) -> None:
-    subjects = (("images", (r"(?:failed|broken|missing) (?:images?|pictures?|photos?)|images? (?:that )?failed|"
+    subjects = (("images", (r"(?:failed|broken|missing) (?:images?|pictures?|photos?)|images? (?:that )?failed"
+                            r"(?: to (?:download|load))?|images? (?:with|having) (?:an? )?(?:errors?|failures?)|"
                             r"image (?:download )?(?:failures|errors)"), Condition("error", "not_null")),
                 ("failures", (r"failures?|failed (?:records?|pages?|products?)|dead.?letters?|rejects?|"
                               r"rejected(?: records?| pages?| products?)?|errors?|problems?"), None),
@@ -140,7 +141,8 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
                                                      rf"({_DIMENSION_WORDS})")):
         intent.measure, intent.target = "distinct", _DIMENSIONS[match.group(2)]
     _take_price_rank(q, intent)
-    if match := q.take(rf"(?:the )?((?:{_MEASURE_WORDS})(?: (?:the )?(?:{_MEASURE_WORDS}))*(?: and| &| or) (?:the )?(?:{_MEASURE_WORDS})) "
+    several = rf"(?:{_MEASURE_WORDS})(?: (?:the )?(?:{_MEASURE_WORDS}))*(?: and| &| or) (?:the )?(?:{_MEASURE_WORDS})"
+    if match := q.take(rf"(?:the )?({several}) "
                        rf"(?:of )?(?:the )?({_TARGET_WORDS})"):  # "the lowest and highest price"; an "and" is
         # needed: "the lowest average price" is one ranking, not two measures
         measures = [_measure_of(word) for word in re.findall(rf"\b(?:{_MEASURE_WORDS})\b", match.group(1))]
@@ -155,6 +157,9 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
     if q.take(r"how long(?: (?:did|does|do|has|have))?") and q.take(r"take|took|lasted|taken"):
         intent.subject, intent.target = "runs", "seconds"
     _take_order(q, intent)
+    if intent.measure == "list" and intent.order and intent.group_by:
+        # "the cheapest product per brand" is one row per brand: a query this parser does not build
+        raise CannotAnswer("the first of each group needs a window query; " + SUGGEST_MODEL)
     if intent.measure == "distinct" and intent.order and intent.group_by is None:
         intent.measure, intent.target = "list", None  # "the status of the latest run": that run's row
     q.take(r"in (?:bytes|seconds|pixels)")  # a unit the column already has
