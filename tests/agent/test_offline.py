@@ -172,6 +172,11 @@ def test_alternatives_exclusions_missing_values_discounts_exact_prices_run_statu
     ("the bottom 2 categories by average price", ["avg"], "category", ("value", False), 2),
     ("which 5 brands have the most products", ["count"], "brand", ("value", True), 5),
     ("the category with the highest average price", ["avg"], "category", ("value", True), 1),
+    ("What is the most common brand?", ["count"], "brand", ("value", True), 1),
+    ("which category is the least common", ["count"], "category", ("value", False), 1),
+    ("Acme products sorted by price, highest first", ["list"], None, ("price", True), None),
+    ("products ordered by price", ["list"], None, ("price", False), None),
+    ("what is the sum of all prices", ["sum"], None, None, None),
 ])
 def test_several_measures_and_ranked_groups(question: str, measures: list[str], group: str | None,
                                             order: tuple | None, limit: int | None) -> None:
@@ -189,6 +194,8 @@ def test_several_measures_and_ranked_groups(question: str, measures: list[str], 
     "percentage of failures by stage",  # a percentage meeting what?
     "the cheapest product per brand",  # one row per group: a window query
     "how many images are larger than 500",  # pixels or bytes?
+    "list products that are out of stock or cost more than 500",  # conditions are ANDed: an "or" across two is no
+    "Hooli products in the Kitchen or under 20 dollars",
 ])
 def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
     from sightsearch.agent.offline.build import build_sql
@@ -206,6 +213,14 @@ def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
     ("How many Acme or Globex products are there?", "SELECT COUNT(*) FROM products WHERE brand IN ('Acme', 'Globex')"),
     ("How many products are not from Hooli?", "SELECT COUNT(*) FROM products WHERE brand <> 'Hooli'"),
     ("lowest and highest price of Globex items", "SELECT MIN(price), MAX(price) FROM products WHERE brand = 'Globex'"),
+    ("which brands have more than 15 products",
+     "SELECT brand FROM products GROUP BY brand HAVING COUNT(*) > 15"),
+    ("how many products in the Toys category are available",
+     "SELECT COUNT(*) FROM products WHERE category = 'Toys' AND availability = 'InStock'"),
+    ("How many products cost more than 100 euros or dollars?",
+     "SELECT COUNT(*) FROM products WHERE price > 100 AND currency IN ('EUR', 'USD')"),
+    ("what is the least common category", "SELECT category, COUNT(*) FROM products WHERE category IS NOT NULL "
+                                          "GROUP BY category ORDER BY COUNT(*), category LIMIT 1"),
     ("What is the total value of all in-stock products?",
      "SELECT SUM(price) FROM products WHERE availability = 'InStock'"),
     ("the top 3 brands by number of products", "SELECT brand FROM products GROUP BY brand ORDER BY COUNT(*) DESC, "

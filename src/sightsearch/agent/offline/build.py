@@ -137,6 +137,9 @@ def _shape(query: exp.Select, intent: Intent, spec: dict[str, Any]) -> exp.Selec
     columns: dict[str, str] = spec["columns"]
     value = _measure(intent, columns)
     group = _column(columns, intent.group_by, intent) if intent.group_by else None
+    if group is not None and intent.order and intent.order[0] == "value":
+        # "the least common category" is a category: products without one are no group to rank
+        query = query.where(exp.Not(this=exp.Is(this=group.copy(), expression=exp.Null())), copy=False)
     if intent.measure == "list":
         listed = _STOCK_LIST if intent.change in ("out_of_stock", "in_stock", "stock") else spec["list"]
         query = query.select(*listed, dialect="postgres", copy=False)
@@ -153,7 +156,7 @@ def _shape(query: exp.Select, intent: Intent, spec: dict[str, Any]) -> exp.Selec
             extra = _measure(Intent(subject=intent.subject, measure=measure, target=intent.target), columns)
             query = query.select(exp.alias_(extra, f"{measure}_value"), copy=False)
         if intent.having:
-            op = exp.GT if intent.having[0] == ">" else exp.LT
+            op = {">": exp.GT, "<": exp.LT, ">=": exp.GTE, "<=": exp.LTE}[intent.having[0]]
             query = query.having(op(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(intent.having[1])),
                                  copy=False)
     return _order(query, intent, columns, group)

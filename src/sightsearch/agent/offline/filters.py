@@ -43,6 +43,7 @@ _PLURALS = {"category": "categories", "status": "statuses"}
 
 def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
     """Consume every condition the question states and add it to ``intent``."""
+    _check_alternatives(q, vocabulary)
     _take_quoted_words(q, intent)
     _take_named(q, "site", vocabulary.sites, intent)
     _take_window(q, intent)
@@ -61,6 +62,34 @@ def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> 
     _take_discount(q, intent)
     _take_missing(q, intent)
     _take_title_word(q, intent)
+
+
+_OR_SKIP = frozenset("the a an from by in of made".split())
+_COLUMN_NOUNS = frozenset("brand brands category categories site sites shop shops format formats stage stages "
+                          "currency currencies status runs run crawls products items".split())
+
+
+def _check_alternatives(q: QuestionText, vocabulary: Vocabulary) -> None:
+    """Conditions are ANDed; an "or" is read only between two values of one column ("Acme or Globex", "euros or
+    dollars", "failed or running runs") or in "20 or more". "Out of stock or over 500" is refused, never answered
+    as "and"."""
+    words = re.findall(r"[\w'$€£.-]+", q.text)
+    kinds = [({value.lower() for value in values} | {value.lower() + "s" for value in values})
+             for values in (vocabulary.brands, vocabulary.categories, vocabulary.stages,
+                            (*vocabulary.formats, *KNOWN_FORMATS, "jpg", "tif"))]
+    kinds += [set(_CURRENCY), set(_RUN_STATUS), {"open", "unresolved", "resolved", "dismissed"}]
+    for at, word in enumerate(words):
+        if word != "or":
+            continue
+        before = next((w for w in reversed(words[:at]) if w not in _COLUMN_NOUNS and w not in _OR_SKIP), "")
+        after = next((w for w in words[at + 1:] if w not in _OR_SKIP), "")
+        if (after in ("more", "less", "above", "below", "over", "under", "up", "higher", "lower", "cheaper")
+                and (re.fullmatch(NUMBER, before.strip("$€£")) or before in _CURRENCY)):
+            continue  # "20 dollars or more"
+        if not any(before in kind and after in kind for kind in kinds):
+            raise CannotAnswer(f"I read conditions as all holding at once, and cannot tell offline what "
+                               f"'{before} or {after}' allows; ask one question per alternative, or "
+                               "set SIGHTSEARCH_LLM_MODEL for free-form questions")
 
 
 def _add(intent: Intent, condition: Condition) -> None:
@@ -216,6 +245,10 @@ def _take_availability(q: QuestionText, intent: Intent) -> None:
               r"not available)"):
         _add(intent, Condition("availability", "=", "OutOfStock"))
     if q.take(r"(?:are |is )?(?:currently )?(?:in stock|available to buy|in-stock)"):
+        _add(intent, Condition("availability", "=", "InStock"))
+    # "products that are available" are in stock; "which brands are available" lists brands
+    if not q.has(r"(?:which|what|list|show)(?: the| all)? (?:brands|categories|sites|shops|currencies|formats|stages)") \
+            and q.take(r"(?:are |is )(?:currently |still )?available(?! (?:in|from|for|at|on))"):
         _add(intent, Condition("availability", "=", "InStock"))
 
 

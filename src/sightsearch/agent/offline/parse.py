@@ -149,7 +149,7 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
         measures = list(dict.fromkeys(measures))
         intent.measure, intent.also, intent.target = measures[0], measures[1:], _TARGETS[match.group(2)]
     for measure, words in _MEASURES if intent.measure == "list" or not intent.also else ():
-        if match := q.take(rf"(?:the )?(?:{words}) ({_TARGET_WORDS})"):
+        if match := q.take(rf"(?:the )?(?:{words}) (?:(?:of )?all (?:the )?)?({_TARGET_WORDS})"):
             intent.measure, intent.target = measure, _TARGETS[match.group(1)]
             break
     if intent.measure == "list" and (match := q.take(rf"({_DIMENSION_WORDS})")):
@@ -177,7 +177,7 @@ def _take_group(q: QuestionText, intent: Intent) -> None:
     # "the top 3 brands by number of products", "the 5 categories with the highest average price"
     match = q.take(rf"(?:the )?(?:(top|bottom) )?({WORD_NUMBER}) ({_DIMENSION_WORDS}) (?:ranked )?"
                    rf"(?:by|with the (most|fewest|highest|lowest|largest|smallest)) (?:the )?({_RANK})")
-    if match and (match.group(1) or match.group(3)):
+    if match:
         intent.group_by, intent.limit = _DIMENSIONS[match.group(3)], word_number(match.group(2))
         intent.order = ("value", match.group(1) != "bottom" and match.group(4) not in ("fewest", "lowest", "smallest"))
         ranked = match.group(5)
@@ -190,12 +190,29 @@ def _take_group(q: QuestionText, intent: Intent) -> None:
         else:
             intent.measure = "count"
         return
-    elif match:
-        raise CannotAnswer("top how many, by what? e.g. 'the top 3 brands by number of products'; " + SUGGEST_MODEL)
+    # "which brands have more than 15 products": the groups whose count passes a bound
+    match = q.take(rf"(?:which |what |the |list (?:the )?)?({_DIMENSION_WORDS}) (?:that |which )?(?:have|has|had|with|"
+                   r"having|sell|sells|carry|carries) (more than|over|fewer than|less than|under|at least|at most) "
+                   rf"({WORD_NUMBER})(?: (?:products?|items?|goods|offers?|listings?|images?|failures?|runs?))?")
+    if match:
+        bound = {"more than": ">", "over": ">", "fewer than": "<", "less than": "<", "under": "<", "at least": ">=",
+                 "at most": "<="}[match.group(2)]
+        intent.group_by, intent.measure = _DIMENSIONS[match.group(1)], "count"
+        intent.having = (bound, word_number(match.group(3)))
+        return
     match = q.take(rf"(?:broken down by|grouped by|group by|split by|by|per|for each|for every|each|in each) "
                    rf"({_DIMENSION_WORDS})")
     if match:
         intent.group_by = _DIMENSIONS[match.group(1)]
+        return
+    # "the most common brand", "which category is the least common": the group with the most or fewest rows
+    match = (q.take(rf"(?:which|what|the) (?:is |are )?(?:the )?(most|least) (?:common|frequent|usual) "
+                    rf"({_DIMENSION_WORDS})")
+             or q.take(rf"(?:which|what) ({_DIMENSION_WORDS}) (?:is|are) (?:the )?(most|least) (?:common|frequent)"))
+    if match:
+        most, dimension = sorted(match.groups(), key=lambda group: group not in ("most", "least"))
+        intent.group_by, intent.measure = _DIMENSIONS[dimension], "count"
+        intent.order, intent.limit = ("value", most == "most"), 1
         return
     # "which brand has the most products": a group, ordered, top one ("which 3 brands": the top three)
     match = q.take(rf"(?:which|what|the) (?:({WORD_NUMBER}) )?({_DIMENSION_WORDS}) (?:has|have|had|is|are|shows?|show|"
@@ -221,6 +238,13 @@ def _take_price_rank(q: QuestionText, intent: Intent) -> None:
 
 
 def _take_order(q: QuestionText, intent: Intent) -> None:
+    # "sorted by price", "ordered by price, highest first": the whole list in that order
+    if sort := q.take(r"(?:sorted|ordered|ranked|arranged|listed) by (?:the |their |its )?(price|cost)(?: (ascending|asc|"
+                      r"descending|desc|(?:from )?(?:lowest|low|cheapest) to (?:highest|high)|(?:from )?(?:highest|high|"
+                      r"most expensive) to (?:lowest|low|cheapest)|(?:highest|most expensive) first|(?:lowest|cheapest) "
+                      r"first))?"):
+        intent.order = ("price", bool(sort.group(2)) and sort.group(2).startswith(("desc", "from high", "high",
+                                                                                    "most", "from most")))
     top = q.take(rf"(?:the )?(top|first|bottom) ({WORD_NUMBER})")
     limit = word_number(top.group(2)) if top else None
     # The count before or after the word: "the 5 cheapest", "the cheapest 5" (a number not read as a price).
