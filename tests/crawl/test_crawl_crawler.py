@@ -223,6 +223,26 @@ async def test_a_sitemap_seed_queues_its_pages() -> None:
     assert {p["path"] for p in truth["products"]} <= fetched
 
 
+async def test_a_gzipped_sitemap_index_and_its_gzipped_children_are_followed(site: LocalSite,
+                                                                               settings: Settings) -> None:
+    """sitemap.xml.gz served as a gzip file (not a content-encoding) lists a child sitemap.xml.gz whose pages are
+    fetched, as large shops publish them."""
+    import gzip
+
+    site.page("/robots.txt", "", content_type="text/plain")
+    index = (f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>'
+             f'{site.url("/sitemap-products.xml.gz")}</loc></sitemap></sitemapindex>')
+    urlset = ('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+              + "".join(f"<url><loc>{site.url(f'/p/{n}')}</loc></url>" for n in range(5)) + "</urlset>")
+    site.page("/sitemap.xml.gz", gzip.compress(index.encode()), content_type="application/x-gzip")
+    site.page("/sitemap-products.xml.gz", gzip.compress(urlset.encode()), content_type="application/octet-stream")
+    for n in range(5):
+        site.page(f"/p/{n}", f"<html><body><h1>Product {n}</h1></body></html>")
+    recorder = Recorder()
+    await crawl_with(settings, [site.url("/sitemap.xml.gz")], recorder.on_outcome)
+    assert all(site.count(f"/p/{n}") == 1 for n in range(5))
+
+
 async def test_fetches_in_flight_stay_within_concurrency_while_more_pages_are_in_progress(
         site: LocalSite, settings: Settings) -> None:
     # Slow pages: every request is in flight long enough for the crawler's extra workers to pile up behind it.

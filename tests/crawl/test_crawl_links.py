@@ -107,3 +107,18 @@ def test_sitemap_is_defused_and_bounded() -> None:
     assert parse_sitemap(XXE, "https://shop.test/") == ["https://shop.test/"]
     assert parse_sitemap("<urlset><url><loc>", "https://shop.test/") == []
     assert parse_sitemap(b" " * (MAX_SITEMAP_BYTES + 1), "https://shop.test/") == []
+
+
+def test_a_gzipped_sitemap_is_read_within_the_size_cap() -> None:
+    import gzip
+
+    assert parse_sitemap(gzip.compress(URLSET.encode()), "https://shop.test/") == ["https://shop.test/p/1",
+                                                                                   "https://shop.test/p/2"]
+    assert is_sitemap_index(gzip.compress(INDEX.encode()))
+    # A bomb: 60 MB of blanks in ~60 KB. Inflating stops at the cap, so the sitemap is refused, not held in memory.
+    bomb = gzip.compress(URLSET.encode()[:-11] + b" " * (MAX_SITEMAP_BYTES + 10 * 1024 * 1024) + b"</urlset>")
+    assert len(bomb) < MAX_SITEMAP_BYTES // 100
+    assert parse_sitemap(bomb, "https://shop.test/") == [] and not is_sitemap_index(bomb)
+    # A broken stream (cut short, or a gzip header on garbage) is no sitemap and no error.
+    assert parse_sitemap(gzip.compress(URLSET.encode())[:40], "https://shop.test/") == []
+    assert parse_sitemap(b"\x1f\x8b" + b"garbage" * 10, "https://shop.test/") == []

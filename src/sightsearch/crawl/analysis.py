@@ -11,6 +11,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sightsearch.crawl.base import CrawlRequest, FetchedPage
 from sightsearch.crawl.links import LinkSelectors, discover_links
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 _HTML_TYPES = frozenset({"", "text/html", "application/xhtml+xml"})
 _XML_TYPES = frozenset({"application/xml", "text/xml"})
+# A gzipped sitemap comes as a file of one of these types; it is read as a sitemap when its path says so.
+_GZIP_TYPES = frozenset({"application/x-gzip", "application/gzip", "application/octet-stream", "binary/octet-stream"})
 
 
 @dataclass
@@ -77,7 +80,8 @@ def _links(page: FetchedPage, request: CrawlRequest, selectors: LinkSelectors,
     if page.content_type in _HTML_TYPES and page.text:
         links = discover_links(doc if doc is not None else page.text, page.url,
                                product_link_selectors=selectors.product, pagination_selectors=selectors.pagination)
-    elif page.content_type in _XML_TYPES or request.kind == "sitemap":
+    elif page.content_type in _XML_TYPES or request.kind == "sitemap" or (
+            page.content_type in _GZIP_TYPES and urlsplit(page.url).path.lower().endswith(".xml.gz")):
         # A sitemap seed (or a child of a sitemap index) queues its URLs; an index queues its child sitemaps.
         kind = "sitemap" if is_sitemap_index(page.body) else "unknown"
         links = [CrawlRequest(url=canonicalize_url(url), kind=kind, referer=page.url)

@@ -1,7 +1,9 @@
-"""Sitemaps: the URLs of a ``urlset`` or the child sitemaps of a ``sitemapindex``, parsed without entity tricks."""
+"""Sitemaps: the URLs of a ``urlset`` or the child sitemaps of a ``sitemapindex``, parsed without entity tricks;
+gzipped sitemaps (``sitemap.xml.gz``, as large shops publish them) are inflated within the same size cap."""
 
 from __future__ import annotations
 
+import zlib
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -18,16 +20,39 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=True)
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def sitemap_bytes(xml_text: str | bytes) -> bytes | None:
+    """The XML of a sitemap, inflated when gzipped; None when it is (or inflates to) more than ``MAX_SITEMAP_BYTES``
+    or is a broken gzip stream. A gzip bomb stops at the cap: never more than the cap plus one chunk is inflated."""
+    data = xml_text.encode("utf-8") if isinstance(xml_text, str) else xml_text
+    if data[:2] == GZIP_MAGIC:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            data = inflater.decompress(data, MAX_SITEMAP_BYTES + 1)
+        except zlib.error:
+            return None
+        if inflater.unconsumed_tail:
+            return None
+    return data if len(data) <= MAX_SITEMAP_BYTES else None
+
+
+def _root(xml_text: str | bytes) -> etree._Element | None:
+    data = sitemap_bytes(xml_text)
+    if data is None:
+        return None
+    try:
+        return etree.fromstring(data, parser=_parser())
+    except etree.XMLSyntaxError:
+        return None
+
+
 def parse_sitemap(xml_text: str | bytes, base_url: str) -> list[str]:
     """The ``<loc>`` URLs of a sitemap (page URLs of a urlset, or sitemap URLs of a sitemapindex), resolved against
-    ``base_url``, http(s) only, at most ``MAX_SITEMAP_URLS``. Oversized or unparseable input gives ``[]``."""
-    data = xml_text.encode("utf-8") if isinstance(xml_text, str) else xml_text
-    if len(data) > MAX_SITEMAP_BYTES:
-        return []
-    try:
-        root = etree.fromstring(data, parser=_parser())
-    except etree.XMLSyntaxError:
-        return []
+    ``base_url``, http(s) only, at most ``MAX_SITEMAP_URLS``. Oversized, unparseable or broken gzip input gives
+    ``[]``."""
+    root = _root(xml_text)
     if root is None:
         return []
     urls: list[str] = []
@@ -43,9 +68,5 @@ def parse_sitemap(xml_text: str | bytes, base_url: str) -> list[str]:
 
 def is_sitemap_index(xml_text: str | bytes) -> bool:
     """True when the document is a ``<sitemapindex>`` (its locs are sitemaps, not pages)."""
-    data = xml_text.encode("utf-8") if isinstance(xml_text, str) else xml_text
-    try:
-        root = etree.fromstring(data[:MAX_SITEMAP_BYTES], parser=_parser())
-    except etree.XMLSyntaxError:
-        return False
+    root = _root(xml_text)
     return root is not None and etree.QName(root).localname == "sitemapindex"
