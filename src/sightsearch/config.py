@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     max_retry_after: float = Field(120.0, gt=0, description="Longest Retry-After honoured; longer waits fail the fetch as transient.")
     respect_robots: bool = Field(True, description="Obey robots.txt Disallow and Crawl-delay.")
     max_run_seconds: float = Field(0.0, ge=0, description="Seconds after which a run starts no new page: pages being fetched finish, what was fetched is loaded, the pages not started are counted as time_limit_skipped; 0: no limit. Set it on an API server so that a slow site cannot hold a run slot for days.")
+    follow_sitemaps: bool = Field(False, description="Also queue the sitemaps that a seed site's robots.txt lists (its Sitemap lines; plain or gzipped, indexes followed), so that product pages no listing links to are found too. The page budget still applies.")
     max_crawl_delay: float = Field(60.0, gt=0, description="Longest robots.txt Crawl-delay honoured; a site asking for more is not crawled (its pages count as blocked by robots.txt).")
     parse_processes: int = Field(0, ge=0, le=64, description="Processes that parse pages and extract products in the embedded mode; 0: one per core beyond the first (none on one core).")
     parse_backlog_mb: int = Field(64, ge=1, description="Embedded mode, per run: most megabytes of fetched pages waiting for the parser processes (fetches under way counted at the recent pages' mean size); a fetch waits for room before it takes its site's turn.")

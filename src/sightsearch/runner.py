@@ -105,7 +105,8 @@ class EmbeddedRun:
             parser = page_parser(self.settings.parse_processes, self.settings.parse_backlog_mb * 1024 * 1024)
             deadline = time.time() + self.settings.max_run_seconds if self.settings.max_run_seconds else None
             handler = PageHandler(self.settings, self.run_id, fetcher, LocalPoliteness(self.settings), self.bus,
-                                  robots=robots, spec=self.spec, parser=parser, deadline=deadline)
+                                  robots=robots, spec=self.spec, parser=parser, deadline=deadline,
+                                  follow_sitemaps=self.settings.follow_sitemaps)
             crawler = Crawler(handler, MemoryFrontier(), concurrency=self.settings.concurrency)
             await crawler.run(seeds, self._on_outcome, max_pages=self.max_pages, on_progress=self._progress)
             await self._flush_batch()

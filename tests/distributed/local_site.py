@@ -30,7 +30,7 @@ class LoggingSite:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def page(self, path: str, body: str, status: int = 200, headers: dict[str, str] | None = None) -> None:
-        self.routes[path] = lambda n: (status, headers or {}, body)
+        self.routes[path] = lambda n: (status, dict(headers or {}), body)
 
     def times(self, path: str | None = None) -> list[float]:
         with self.lock:

@@ -218,3 +218,46 @@ def test_a_run_stops_starting_pages_at_its_time_limit(
     assert counts["pages_fetched"] + counts["time_limit_skipped"] == len(pages) + 1  # the 40 products and "/"
     assert max(hit.at for hit in fetched) - began < 1.5 + 5  # the last page started near the limit, not at 10 s
     assert counts["products_found"] > 0 and len(products(store)) == counts["loaded"] == counts["products_found"]
+
+
+@pytest.mark.parametrize("mode", ["embedded", "distributed"])
+def test_the_sitemaps_robots_txt_lists_are_followed_when_asked(
+    mode: str, fleet: Fleet, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both modes, with follow_sitemaps: a seed whose page links nowhere reaches the products its site's robots.txt
+    sitemap index lists (a child sitemap, one more on another host is out of scope); without it, only the seed."""
+    pages = [f"/p/{i}" for i in range(6)]
+    with logging_site() as site:
+        site.page("/robots.txt", f"User-agent: *\nDisallow: /private/\nSitemap: {site.url('/sitemap-index.xml')}\n"
+                                 "Sitemap: /sitemap-index.xml\n", headers={"Content-Type": "text/plain"})
+        site.page("/sitemap-index.xml", '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                  f'<sitemap><loc>{site.url("/sitemap-products.xml")}</loc></sitemap>'
+                  '<sitemap><loc>https://elsewhere.example/sitemap.xml</loc></sitemap></sitemapindex>',
+                  headers={"Content-Type": "application/xml"})
+        site.page("/sitemap-products.xml", '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                  + "".join(f"<url><loc>{site.url(path)}</loc></url>" for path in pages) + "</urlset>",
+                  headers={"Content-Type": "application/xml"})
+        site.page("/", "<html><body><h1>Welcome</h1></body></html>")
+        for path in pages:
+            site.page(path, f'<html><head><title>Kettle {path}</title></head><body><h1>Kettle {path}</h1>'
+                            f'<span class="price">$1{len(path)}.00</span><p>SKU: K{path[3:]}00</p></body></html>')
+        results = {}
+        for follow in (False, True):
+            store = f"sqlite:///{tmp_path / f'store-{follow}.db'}"
+            env = worker_env(redis_url, store, tmp_path, RENDER="never", DOWNLOAD_IMAGES="false",
+                             FOLLOW_SITEMAPS=str(follow).lower())
+            settings = client_settings(monkeypatch, env)
+            if mode == "embedded":
+                summary = asyncio.run(EmbeddedRun(settings, max_pages=100).execute([site.url("/")]))
+            else:
+                fleet.start_many([f"w-{follow}"], env)  # the workers follow the submitting side's setting
+                summary = run_distributed([site.url("/")], settings, 100, None, timeout=120)
+                fleet.stop()
+            results[follow] = (summary, products(store))
+            assert summary.status == "finished"
+    without, _ = results[False]
+    summary, loaded = results[True]
+    assert without.counts["pages_fetched"] == 1 and without.counts.get("products_found", 0) == 0
+    assert sorted(path for path in loaded) == sorted(path.lstrip("/") for path in pages)
+    assert summary.counts["pages_fetched"] == 1 + 2 + len(pages)  # the seed, the index, the child, the products
+    assert site.count("/sitemap-index.xml") == 1 and site.count("/sitemap-products.xml") == 1

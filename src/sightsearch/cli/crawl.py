@@ -28,6 +28,7 @@ def crawl(
     concurrency: Annotated[int | None, typer.Option(help="Fetches in flight.")] = None,
     no_images: Annotated[bool, typer.Option("--no-images", help="Skip image download and hashing.")] = False,
     render: Annotated[str | None, typer.Option(help="never | auto | always: render pages in headless Chromium.")] = None,
+    sitemaps: Annotated[bool, typer.Option("--sitemaps", help="Also follow the sitemaps the seed sites' robots.txt lists.")] = False,
     distributed: Annotated[bool, typer.Option("--distributed", help="Run on the Celery workers (SIGHTSEARCH_BROKER_URL).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
 ) -> None:
@@ -39,6 +40,8 @@ def crawl(
         updates["concurrency"] = concurrency
     if max_seconds is not None:
         updates["max_run_seconds"] = max_seconds
+    if sitemaps:
+        updates["follow_sitemaps"] = True
     if render:
         if render not in ("never", "auto", "always"):
             raise typer.BadParameter("choose never, auto or always", param_hint="--render")

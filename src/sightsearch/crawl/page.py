@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 from sightsearch.config import Settings
 from sightsearch.crawl.base import CrawlRequest, FetchedPage, Fetcher
@@ -26,7 +27,7 @@ from sightsearch.crawl.parsing import PageParser, parse_inline
 from sightsearch.crawl.politeness import Politeness
 from sightsearch.crawl.robots import RobotsPolicy
 from sightsearch.crawl.throttle import backoff_delay
-from sightsearch.crawl.urls import site_of
+from sightsearch.crawl.urls import canonicalize_url, is_http_url, robots_url, site_of
 from sightsearch.errors import (ConfigurationError, PermanentError, PermanentFetchError, SightSearchError,
                                  TransientError)
 from sightsearch.events.bus import EventBus
@@ -113,6 +114,8 @@ class PageHandler:
     """Where pages are parsed (``crawl.parsing.page_parser``: a pool of parser processes, or inline)."""
     deadline: float | None = None
     """``time.time()`` after which no page starts (``max_run_seconds`` after the run began); None: no limit."""
+    follow_sitemaps: bool = False
+    """A seed's outcome also brings the sitemaps its site's robots.txt lists (``follow_sitemaps`` of the run)."""
 
     def __post_init__(self) -> None:
         self.selectors = link_selectors(self.spec)
@@ -201,8 +204,28 @@ class PageHandler:
         ))
         analysis = await self._analyse(page, request)
         analysis.counts.update(pages_fetched=1, bytes=len(page.body), **{f"status_{page.status}": 1})
-        return PageOutcome(request, "fetched", page=page, links=analysis.links, record=analysis.record,
+        links = analysis.links
+        if self.follow_sitemaps and request.depth == 0 and self.robots is not None:
+            links = links + await self._robots_sitemaps(page.url)
+        return PageOutcome(request, "fetched", page=page, links=links, record=analysis.record,
                            dead_letters=analysis.dead_letters, counts=analysis.counts)
+
+    async def _robots_sitemaps(self, url: str) -> list[CrawlRequest]:
+        """The sitemaps the robots.txt of ``url``'s site lists, as requests one step from the seed. The frontier's
+        scope and dedup apply as to any link: a sitemap on another host is not followed, one listed twice is
+        fetched once."""
+        assert self.robots is not None
+        listed = robots_url(url)
+        try:
+            found = await self.robots.sitemaps(url)
+        except PermanentError:
+            return []
+        requests = []
+        for location in found:
+            sitemap = urljoin(listed, location.strip())
+            if is_http_url(sitemap):
+                requests.append(CrawlRequest(url=canonicalize_url(sitemap), kind="sitemap", referer=listed, depth=1))
+        return requests
 
     async def _analyse(self, page: FetchedPage, request: CrawlRequest) -> PageAnalysis:
         return await self.parser(page, request, self.run_id, self.spec, self.selectors, self.settings.keep_inferred)

@@ -106,7 +106,8 @@ async def _crawl(settings: Settings, engine: Engine, bus: Any, run_id: str, seed
 
     async with build_fetcher(settings) as fetcher:
         robots = RobotsPolicy(robots_text_fetcher(fetcher), settings.user_agent) if settings.respect_robots else None
-        handler = PageHandler(settings, run_id, fetcher, LocalPoliteness(settings), bus, robots=robots)
+        handler = PageHandler(settings, run_id, fetcher, LocalPoliteness(settings), bus, robots=robots,
+                              follow_sitemaps=settings.follow_sitemaps)
         await Crawler(handler, MemoryFrontier(), concurrency=settings.concurrency).run(
             seeds, on_outcome, max_pages=max_pages)
     await flush()

@@ -100,7 +100,8 @@ class WorkerContext:
         seconds = float(meta.get("max_seconds") or 0)  # the submitting side's max_run_seconds
         deadline = float(meta["started_at"]) + seconds if seconds else None
         return PageHandler(self.settings, run_id, fetcher, FleetPoliteness(self.settings, self.bucket), self.bus,
-                           robots=robots, spec=spec, deadline=deadline)
+                           robots=robots, spec=spec, deadline=deadline,
+                           follow_sitemaps=bool(meta.get("follow_sitemaps")))  # the submitting side's setting
 
     @cached_property
     def robots_http(self) -> Any:

@@ -45,7 +45,7 @@ async def submit(client: Any, settings: Settings, seeds: list[str], *, max_pages
     state = RunState(client, run_id)
     await state.create({"status": "running", "seeds": seeds, "max_pages": limit, "download_images": images,
                         "render": render, "guarded": guarded, "started_at": time.time(), "bloom_bits": params.bits,
-                        "max_seconds": settings.max_run_seconds,
+                        "max_seconds": settings.max_run_seconds, "follow_sitemaps": settings.follow_sitemaps,
                         "spec": spec.model_dump(mode="json", exclude_unset=True) if spec else None,
                         "bloom_hashes": params.hashes}, [site_of(seed) for seed in seeds])
     admitted = await state.admit(seeds, limit, params)
