@@ -149,6 +149,8 @@ FORMS = Vocabulary(brands=("Acme", "Globex", "Hooli"), categories=("Kitchen", "G
     ("products that cost exactly 20 dollars", "products", [("currency", "=", "USD"), ("price", "=", 20)]),
     ("how many products cost 20 dollars or more", "products", [("currency", "=", "USD"), ("price", ">=", 20)]),
     ("how many runs finished?", "runs", [("status", "=", "finished")]),
+    ("how many runs were in distributed mode", "runs", [("mode", "=", "distributed")]),
+    ("which sites have failures", "failures", []),
     ("count the failed crawl runs", "runs", [("status", "=", "failed")]),
     ("Count the images in png format", "images", [("format", "=", "PNG")]),
     ("how many jpg images", "images", [("format", "=", "JPEG")]),
@@ -173,6 +175,7 @@ def test_alternatives_exclusions_missing_values_discounts_exact_prices_run_statu
     ("which 5 brands have the most products", ["count"], "brand", ("value", True), 5),
     ("the category with the highest average price", ["avg"], "category", ("value", True), 1),
     ("What is the most common brand?", ["count"], "brand", ("value", True), 1),
+    ("what are the most common failure reasons", ["count"], "reason", ("value", True), None),
     ("which category is the least common", ["count"], "category", ("value", False), 1),
     ("Acme products sorted by price, highest first", ["list"], None, ("price", True), None),
     ("products ordered by price", ["list"], None, ("price", False), None),
@@ -221,6 +224,8 @@ def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
      "SELECT COUNT(*) FROM products WHERE price > 100 AND currency IN ('EUR', 'USD')"),
     ("what is the least common category", "SELECT category, COUNT(*) FROM products WHERE category IS NOT NULL "
                                           "GROUP BY category ORDER BY COUNT(*), category LIMIT 1"),
+    ("how many dead letters were created in the last week",
+     "SELECT COUNT(*) FROM dead_letters WHERE created_at >= CURRENT_TIMESTAMP - INTERVAL '7 days'"),
     ("What is the total value of all in-stock products?",
      "SELECT SUM(price) FROM products WHERE availability = 'InStock'"),
     ("the top 3 brands by number of products", "SELECT brand FROM products GROUP BY brand ORDER BY COUNT(*) DESC, "

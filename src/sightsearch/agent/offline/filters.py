@@ -128,7 +128,11 @@ def _take_named(q: QuestionText, column: str, values: tuple[str, ...], intent: I
 
 
 def _take_run_status(q: QuestionText, intent: Intent) -> None:
-    """"failed runs", "runs that finished", "crawls still running": the runs subject with a status."""
+    """"failed runs", "runs that finished", "crawls still running": the runs subject with a status; "embedded" or
+    "distributed" (mode) runs."""
+    if match := q.take(r"(?:in |on |with )?(?:the )?(embedded|distributed)(?: mode)?"):
+        intent.subject = "runs"
+        _add(intent, Condition("mode", "=", match.group(1)))
     statuses = "|".join(sorted(_RUN_STATUS, key=len, reverse=True))
     runs = r"(?:crawl )?(?:runs?|crawls?)"
     match = q.take(rf"({statuses}) {runs}") or q.take(

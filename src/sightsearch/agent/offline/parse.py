@@ -10,7 +10,7 @@ from sightsearch.agent.offline.text import WORD_NUMBER, QuestionText, word_numbe
 from sightsearch.agent.offline.vocabulary import Vocabulary
 
 SUGGEST_MODEL = "set SIGHTSEARCH_LLM_MODEL (e.g. openai:gpt-4o-mini, or a local server) for free-form questions"
-_WRITES = (r"delete|drop|truncate|insert|update|modify|alter|erase|wipe|grant|revoke|remove|rename|overwrite|"
+_WRITES = (r"delete|(?<!price )drop(?! in prices?)|truncate|insert|update|modify|alter|erase|wipe|grant|revoke|remove|rename|overwrite|"
            r"set the|change the|api.?keys?|passwords?|secrets?|tokens?|credentials?|hash(?:es)?|alembic|"
            r"ignore (?:all |the |your )?(?:previous |prior )?instructions")
 _DIMENSIONS = {"brand": "brand", "brands": "brand", "category": "category", "categories": "category",
@@ -34,6 +34,7 @@ _RANK = (r"(?:(?:the )?(?:number|count)(?: of(?: (?:products?|items?|goods|offer
          rf"(?:(?:{_MEASURE_WORDS}) )?(?:{_TARGET_WORDS}))")
 # The time a window bounds, when the question names one ("updated in the last week", "added today").
 _TIME_VERBS = {"updated": "updated", "modified": "updated", "added": "time", "new": "time", "first seen": "time",
+               "created": "time", "recorded": "time", "started": "time",
                "discovered": "time", "last seen": "seen", "seen": "seen"}
 
 
@@ -118,7 +119,8 @@ def _take_subject(q: QuestionText, intent: Intent) -> None:
                 ("images", r"images?|pictures?|photos?", None), ("runs", r"(?:crawl )?runs?|crawls?", None),
                 ("products", r"products?|items?|goods|offers?|listings?|things", None))
     for subject, pattern, condition in subjects:
-        if subject != "products" and q.has(rf"(?:with|without|having|have|has|no) (?:an? |any )?(?:{pattern})"):
+        if subject != "products" and q.has(rf"(?:products?|items?|goods|offers?|listings?) (?:that |which )?(?:with|"
+                                           rf"without|having|have|has|had) (?:no |an? |any )?(?:{pattern})"):
             # "products with an image": the noun is a condition on another subject, which this parser cannot join
             raise CannotAnswer(f"I cannot tell offline whether you ask about {subject} or what has them; "
                                + SUGGEST_MODEL)
@@ -212,7 +214,9 @@ def _take_group(q: QuestionText, intent: Intent) -> None:
     if match:
         most, dimension = sorted(match.groups(), key=lambda group: group not in ("most", "least"))
         intent.group_by, intent.measure = _DIMENSIONS[dimension], "count"
-        intent.order, intent.limit = ("value", most == "most"), 1
+        # "the most common reason" is one; "the most common reasons" all of them, most common first
+        plural = dimension.endswith("s") and dimension not in ("status", "stock status")
+        intent.order, intent.limit = ("value", most == "most"), None if plural else 1
         return
     # "which brand has the most products": a group, ordered, top one ("which 3 brands": the top three)
     match = q.take(rf"(?:which|what|the) (?:({WORD_NUMBER}) )?({_DIMENSION_WORDS}) (?:has|have|had|is|are|shows?|show|"
