@@ -97,6 +97,10 @@ class Settings(BaseSettings):
         # An open write API on a network address lets anyone start crawls from this host; refuse, do not warn.
         if not self.api_auth_enabled and not is_loopback_host(self.api_host):
             raise ValueError(f"api_auth_enabled=false with api_host={self.api_host!r}: bind 127.0.0.1 or enable API keys")
+        if not self.api_auth_enabled and self.api_read_requires_key:
+            # Keys off would leave the reads open that this setting asks to close: say so instead of serving them.
+            raise ValueError("api_read_requires_key=true needs api_auth_enabled=true (with keys off no read can be "
+                             "checked); enable API keys or drop api_read_requires_key")
         return self
 
     @model_validator(mode="after")

@@ -102,3 +102,8 @@ async def test_revoked_key_lookup_is_by_hash(engine: Engine) -> None:
     async with client_for(create_app(api_settings(), engine=engine)) as api:
         response = await api.post("/api/v1/failures/1/dismiss", headers={"X-API-Key": key + "x"})
     assert response.status_code == 401
+
+
+def test_reads_that_need_a_key_with_keys_off_is_refused_not_left_open() -> None:
+    with pytest.raises(ValueError, match="api_read_requires_key=true needs api_auth_enabled=true"):
+        api_settings(api_auth_enabled=False, api_read_requires_key=True)

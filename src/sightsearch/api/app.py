@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from sightsearch.netaddr import is_loopback_host
@@ -14,8 +13,8 @@ from sightsearch.api.conditional import ConditionalCache
 from sightsearch.api.console import mount_console
 from sightsearch.api.deps import API_KEY_HEADER
 from sightsearch.api.errors import install_error_handlers
-from sightsearch.api.guard import LOOPBACK_NAMES, RequestGuard
-from sightsearch.api.middleware import BodyLimit, CatchErrors, RecordRequests
+from sightsearch.api.guard import LOOPBACK_NAMES, JsonErrorCors, RequestGuard
+from sightsearch.api.middleware import BodyLimit, CatchErrors, HeadAsGet, RecordRequests, SecurityHeaders
 from sightsearch.api.query_model import add_components
 from sightsearch.api.routers import API_PREFIX, ask, failures, images, metrics, ops, products, runs
 from sightsearch.api.state import ApiState
@@ -35,8 +34,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
         yield
         await state.close()
 
+    # No trailing-slash redirects: their Location is built from the client's Host header (and "//evil.example/"
+    # would become a redirect to another site); the API's paths have one spelling, any other is a 404.
     app = FastAPI(title="SightSearch API", version="1", lifespan=lifespan, docs_url="/docs", redoc_url=None,
-                  openapi_url="/openapi.json",
+                  openapi_url="/openapi.json", redirect_slashes=False,
+                  swagger_ui_oauth2_redirect_url=None,  # no OAuth here: one HTML page less to serve
                   description="Products, images and similarity search, crawl runs, failures and metrics. "
                               f"Writes need an API key in the `{API_KEY_HEADER}` header.")
     app.state.api = state
@@ -50,10 +52,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
 
 
 def allowed_hosts(settings: Settings) -> list[str]:
-    """The Host names the API answers to: the configured ones, else the loopback names on a loopback bind."""
+    """The Host names the API answers to: the configured ones, else on a loopback bind the loopback names and the
+    bound address (``--host 127.0.0.2`` is reached as that)."""
     if settings.api_allowed_hosts:
         return settings.api_allowed_hosts
-    return list(LOOPBACK_NAMES) if is_loopback_host(settings.api_host) else []
+    return [*LOOPBACK_NAMES, settings.api_host] if is_loopback_host(settings.api_host) else []
 
 
 def _add_middleware(app: FastAPI, state: ApiState) -> None:
@@ -75,6 +78,8 @@ def _add_middleware(app: FastAPI, state: ApiState) -> None:
                        upload_paths=UPLOAD_PATHS, every_request=bool(settings.api_allowed_hosts)
                        or not is_loopback_host(settings.api_host))
     if settings.api_cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.api_cors_origins, allow_credentials=False,
+        app.add_middleware(JsonErrorCors, allow_origins=settings.api_cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST"], allow_headers=[API_KEY_HEADER, "Content-Type"])
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(SecurityHeaders)  # on every answer, the refusals of the layers inside included
     app.add_middleware(RecordRequests, metrics=state.http_metrics)

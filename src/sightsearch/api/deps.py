@@ -1,13 +1,17 @@
-"""FastAPI dependencies as ``Annotated`` aliases: the app state, settings, a database session, API-key checks."""
+"""FastAPI dependencies as ``Annotated`` aliases: the app state, settings, a database session, API-key checks; and
+``KeyBeforeBody``, the route class of every router, which checks a key before a body is read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request, Security
+from fastapi import Depends, Path, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from sightsearch.api.errors import ApiError
@@ -80,9 +84,44 @@ async def require_read_access(state: StateDep,
     return await _check_key(state, clear)
 
 
+class KeyBeforeBody(APIRoute):
+    """A route that checks the caller's key before it reads the request body.
+
+    FastAPI reads and parses a body before it solves any dependency: without this, a client with no key would have
+    its upload parsed, and be told what is wrong with its JSON (422) instead of getting the 401.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        checks = [call for call in _calls(self.dependant) if call in (require_api_key, require_read_access)]
+        if not (checks and self.dependant.body_params):
+            return handler
+
+        async def checked(request: Request) -> Response:
+            for check in checks:
+                await check(request.app.state.api, request.headers.get(API_KEY_HEADER))
+            return await handler(request)
+
+        return checked
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
 ApiKeyDep = Annotated[ApiKey | None, Depends(require_api_key)]
 ReadAccessDep = Annotated[ApiKey | None, Depends(require_read_access)]
 READ_ACCESS = [Depends(require_read_access)]
 
+
+def _digits_only(value: object) -> object:
+    # int() would also read " 1", "+1", "1_0" and "1.0": one row, many URLs (and caches keyed by path).
+    if isinstance(value, str) and not (value.isascii() and value.isdigit()):
+        raise ValueError("must be a whole number written in digits only")
+    return value
+
+
 # Ids beyond BIGINT would make PostgreSQL raise instead of answering "not found".
-IdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="Row id.")]
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1, description="Row id."), BeforeValidator(_digits_only)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -16,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sightsearch.redact import redact_text
 
 log = logging.getLogger(__name__)
+# How some validators name a type ("received: <class 'str'>"): the client needs the name, not Python's repr.
+_PYTHON_CLASS = re.compile(r"<class '(?:[\w.]+\.)?(\w+)'>")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
           406: "not_acceptable", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
@@ -75,9 +78,13 @@ async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     message = exc.detail if isinstance(exc.detail, str) else _CODES.get(exc.status_code, "error")
+    if exc.status_code == 404 and message == "Not Found":  # the router's: no route has this path
+        message = "no such endpoint; the API's paths are listed at /docs (none ends with a slash)"
+    elif exc.status_code == 405 and message == "Method Not Allowed":
+        message = f"this path does not take {request.method}; the Allow header says what it takes"
     headers = dict(exc.headers) if exc.headers else None
     return error_response(exc.status_code, _CODES.get(exc.status_code, "error"), message, headers=headers)
 
@@ -85,8 +92,8 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     # Echoing the rejected input back is how reflected-content bugs start; location, message and type suffice.
-    problems = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-                for e in exc.errors()]
+    problems = [{"loc": list(e.get("loc", ())), "msg": _PYTHON_CLASS.sub(r"\1", str(e.get("msg", ""))),
+                 "type": str(e.get("type", ""))} for e in exc.errors()]
     return error_response(422, "validation_error", "the request is not valid", problems)
 
 

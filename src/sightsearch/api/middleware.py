@@ -1,4 +1,5 @@
-"""ASGI middleware: request body limits, the last-resort error catcher and the API's own request metrics."""
+"""ASGI middleware: request body limits, the last-resort error catcher, the API's own request metrics and the
+security headers every answer carries."""
 
 from __future__ import annotations
 
@@ -120,3 +121,68 @@ class RecordRequests:
             # The template, not the raw path: /products/{product_id} is one series, not one per product.
             template = getattr(route, "path", None) or "<unmatched>"
             self.metrics.observe(scope["method"], template, status, time.perf_counter() - started)
+
+
+# Every answer: browsers must not guess another content type (a JSON error quoting input rendered as HTML), nor frame
+# it, nor send its URL on as a Referer.
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"))
+# Answers that are not pages (JSON, metrics, errors) load nothing; the console and /docs set their own policy.
+DATA_POLICY = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# Unless a route says how its answer may be kept (the product reads, the console), no cache keeps it: a shared cache
+# would not know that an answer to a request with an X-API-Key is private.
+NOT_STORED = (b"cache-control", b"no-store")
+
+
+class SecurityHeaders:
+    """Add ``SECURITY_HEADERS`` and ``NOT_STORED`` to every response that does not set them, and ``DATA_POLICY`` to
+    non-HTML ones."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [header for header in (*SECURITY_HEADERS, NOT_STORED) if header[0] not in present]
+                content_type = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+                if DATA_POLICY[0] not in present and not content_type.startswith(b"text/html"):
+                    headers.append(DATA_POLICY)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` as the ``GET`` of the same URL without its body (RFC 9110 9.3.2); routes declare GET only.
+
+    The server sees the request as it came (uvicorn then sends no body either); the app sees a GET on a copy of the
+    scope, whose matched route is handed back for the request metrics.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        as_get = {**scope, "method": "GET"}
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        try:
+            await self.app(as_get, receive, send_without_body)
+        finally:
+            if "route" in as_get:
+                scope["route"] = as_get["route"]

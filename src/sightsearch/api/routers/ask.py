@@ -15,11 +15,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from sightsearch.api.deps import ReadAccessDep, StateDep
+from sightsearch.api.deps import KeyBeforeBody, ReadAccessDep, StateDep
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.routers import API_PREFIX
 
-router = APIRouter(prefix=API_PREFIX, tags=["ask"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=KeyBeforeBody, prefix=API_PREFIX, tags=["ask"], responses=ERROR_RESPONSES)
 WINDOW_SECONDS = 60.0
 _SERVICE_LOCK = threading.Lock()
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from sightsearch.api.deps import READ_ACCESS, ApiKeyDep, IdPath, SessionDep, SettingsDep, StateDep
+from sightsearch.api.deps import (READ_ACCESS, ApiKeyDep, IdPath, KeyBeforeBody, SessionDep, SettingsDep,
+                                  StateDep)
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import SortSpec, decode_cursor, page_of
 from sightsearch.api.routers import API_PREFIX
@@ -20,7 +21,8 @@ from sightsearch.storage.db import session_scope
 from sightsearch.storage.deadletters import count_by_reason
 from sightsearch.storage.models import DeadLetter
 
-router = APIRouter(prefix=f"{API_PREFIX}/failures", tags=["failures"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=KeyBeforeBody, prefix=f"{API_PREFIX}/failures", tags=["failures"],
+                   responses=ERROR_RESPONSES)
 
 _BY_ID = SortSpec("id", DeadLetter.id, DeadLetter.id, False, "int")
 Word = Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from sightsearch.api.deps import READ_ACCESS, IdPath, SessionDep, SettingsDep, StateDep
+from sightsearch.api.deps import READ_ACCESS, IdPath, KeyBeforeBody, SessionDep, SettingsDep, StateDep
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import SortSpec, decode_cursor, page_of
 from sightsearch.api.routers import API_PREFIX
@@ -20,7 +20,8 @@ from sightsearch.images import ImageInfo, inspect_image
 from sightsearch.images.inspection import DecodeBudget
 from sightsearch.storage.models import ImageRecord
 
-router = APIRouter(prefix=f"{API_PREFIX}/images", tags=["images"], dependencies=READ_ACCESS, responses=ERROR_RESPONSES)
+router = APIRouter(route_class=KeyBeforeBody, prefix=f"{API_PREFIX}/images", tags=["images"],
+                   dependencies=READ_ACCESS, responses=ERROR_RESPONSES)
 
 _BY_ID = SortSpec("id", ImageRecord.id, ImageRecord.id, False, "int")
 

@@ -12,14 +12,14 @@ from pydantic import BaseModel
 from sqlalchemy import distinct, func, select
 
 from sightsearch.api.dashboard import Dashboard, Point, Series, build_dashboard, refresh_table_metrics
-from sightsearch.api.deps import READ_ACCESS, SessionDep, StateDep
+from sightsearch.api.deps import READ_ACCESS, KeyBeforeBody, SessionDep, StateDep
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.routers import API_PREFIX
 from sightsearch.api.schemas import UtcDatetime, as_utc
 from sightsearch.storage.db import session_scope
 from sightsearch.storage.models import CrawlRun, DeadLetter, ImageRecord, MetricSample, Product
 
-router = APIRouter(prefix=f"{API_PREFIX}/metrics",
+router = APIRouter(route_class=KeyBeforeBody, prefix=f"{API_PREFIX}/metrics",
                    tags=["metrics"], dependencies=READ_ACCESS, responses=ERROR_RESPONSES)
 
 MAX_POINTS = 20_000

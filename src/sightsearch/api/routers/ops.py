@@ -12,13 +12,13 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import Engine, text
 
-from sightsearch.api.deps import READ_ACCESS, StateDep
+from sightsearch.api.deps import READ_ACCESS, KeyBeforeBody, StateDep
 from sightsearch.api.errors import ERROR_RESPONSES, error_response
 from sightsearch.api.telemetry import render
 from sightsearch.storage.db import MIGRATIONS_DIR, current_revision
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["operations"])
+router = APIRouter(route_class=KeyBeforeBody, tags=["operations"])
 
 
 class Health(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy import Text as Text_
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
-from sightsearch.api.deps import READ_ACCESS, IdPath, StateDep
+from sightsearch.api.deps import READ_ACCESS, IdPath, KeyBeforeBody, StateDep
 from sightsearch.api.encode import json_response, row_encoder
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError
 from sightsearch.api.pagination import decode_cursor, page_of
@@ -26,7 +26,7 @@ from sightsearch.api.similarity import ImageCatalog, ImageCatalogCache
 from sightsearch.images import hamming
 from sightsearch.storage.models import ImageRecord, PriceObservation, Product
 
-router = APIRouter(prefix=f"{API_PREFIX}/products",
+router = APIRouter(route_class=KeyBeforeBody, prefix=f"{API_PREFIX}/products",
                    tags=["products"], dependencies=READ_ACCESS, responses=ERROR_RESPONSES)
 
 PRICE_HISTORY_LIMIT = 500

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
 from sqlalchemy import func, select
 
-from sightsearch.api.deps import READ_ACCESS, ApiKeyDep, SessionDep, SettingsDep, StateDep
+from sightsearch.api.deps import READ_ACCESS, ApiKeyDep, KeyBeforeBody, SessionDep, SettingsDep, StateDep
 from sightsearch.api.errors import ERROR_RESPONSES, ApiError, ErrorResponse
 from sightsearch.api.pagination import SortSpec, decode_cursor, page_of
 from sightsearch.api.routers import API_PREFIX
@@ -18,7 +18,8 @@ from sightsearch.crawl.ssrf import UnsafeUrlError, check_public_url_async
 from sightsearch.api.submit import TooManyRuns, submit_run
 from sightsearch.storage.models import CrawlRun, DeadLetter, EventRecord
 
-router = APIRouter(prefix=f"{API_PREFIX}/runs", tags=["runs"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=KeyBeforeBody, prefix=f"{API_PREFIX}/runs", tags=["runs"],
+                   responses=ERROR_RESPONSES)
 
 _NEWEST_FIRST = SortSpec("-started_at", CrawlRun.started_at, CrawlRun.id, True, "datetime", id_kind="str")
 RunId = Annotated[str, PathParam(min_length=1, max_length=32, pattern=r"^[0-9a-zA-Z_-]+$")]
