@@ -18,6 +18,7 @@ _URL_ATTRIBUTES = {"a": "href", "link": "href", "area": "href", "img": "src", "a
                    "source": "src", "embed": "src", "iframe": "src", "track": "src", "object": "data"}
 _VALUE_ATTRIBUTES = {"meta": "content", "data": "value", "meter": "value", "time": "datetime"}
 _MAX_ITEM_DEPTH = 6
+_TEXT_PROPERTIES = frozenset({"brand", "manufacturer", "name", "sku", "mpn", "category", "color", "model"})
 
 
 def property_value(element: etree._Element) -> str:
@@ -29,10 +30,21 @@ def property_value(element: etree._Element) -> str:
     return element_text(element)
 
 
+def _key(name: str) -> str:
+    return name.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
 def _add(item: dict[str, Any], names: str, value: Any) -> None:
     for name in names.split():
-        key = name.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-        item.setdefault(key, []).append(value)
+        item.setdefault(_key(name), []).append(value)
+
+
+def _text_or_value(element: etree._Element, names: str) -> str:
+    """A property's value, except that a link naming a text property (``<a itemprop="brand" href="/brand/acme">
+    Acme</a>``) gives its text: by the HTML rules its value is the address, which is never what the shop meant."""
+    if element.tag == "a" and element.get("content") is None and any(_key(n) in _TEXT_PROPERTIES for n in names.split()):
+        return element_text(element) or property_value(element)
+    return property_value(element)
 
 
 def _read_item(scope: etree._Element, scope_attr: str, prop_attr: str, depth: int = 0) -> dict[str, Any]:
@@ -52,7 +64,7 @@ def _read_item(scope: etree._Element, scope_attr: str, prop_attr: str, depth: in
             content = child.get("content")
             _add(item, names, inner if has_properties or content is None else clean_text(content))
         elif names:
-            _add(item, names, property_value(child))
+            _add(item, names, _text_or_value(child, names))
         if not nested:
             stack.extend(reversed(child))
     return item

@@ -25,12 +25,14 @@ _NAME_KEYS = ("name", "title", "productName", "product_name", "item_name", "disp
 _PRICE_KEYS = ("price", "salePrice", "sale_price", "currentPrice", "current_price", "finalPrice", "final_price",
                "sellingPrice", "selling_price", "specialPrice", "special_price", "offerPrice", "priceValue")
 _PRICE_VALUE_KEYS = ("value", "amount", "current", "final")
-_BRAND_KEYS = ("brand", "item_brand", "brandName", "brand_name", "manufacturer")
+_BRAND_KEYS = ("brand", "item_brand", "brandName", "brand_name", "manufacturer", "vendor")  # vendor: Shopify
 _SKU_KEYS = ("sku", "SKU", "productSku", "product_sku", "item_sku")
 _CURRENCY_KEYS = ("currency", "priceCurrency", "currencyCode", "currency_code")
-_STOCK_KEYS = ("availability", "stockStatus", "stock_status", "inStock", "in_stock", "isInStock", "is_in_stock")
+_STOCK_KEYS = ("availability", "stockStatus", "stock_status", "inStock", "in_stock", "isInStock", "is_in_stock",
+               "available")
 _MAX_NODES = 20_000  # per blob: a state tree can be huge, the product is near the top when it is there at all
 _MAX_DEPTH = 14
+_MAX_VARIANTS = 100
 _MIN_NAME_MATCH = 0.6
 _WORD = re.compile(r"\w+")
 
@@ -96,10 +98,21 @@ def _stock(node: dict[str, Any]) -> str | None:
     return None
 
 
+def _sku(node: dict[str, Any]) -> str | None:
+    """The product's sku, or the one sku its variants share (a Shopify product keeps it on its variants only)."""
+    if sku := next((text_of(node[k]) for k in _SKU_KEYS if text_of(node.get(k))), None):
+        return sku
+    variants = node.get("variants")
+    if not isinstance(variants, list) or not variants:
+        return None
+    skus = {text_of(v.get("sku")) if isinstance(v, dict) else None for v in variants[:_MAX_VARIANTS]}
+    return skus.pop() if len(skus) == 1 else None
+
+
 def _fields(node: dict[str, Any], currency: str | None) -> dict[str, Any]:
     brand = next((node[k] for k in _BRAND_KEYS if node.get(k)), None)
     fields = {"price": _price(node), "currency": currency_code(currency) if currency else None,
-              "brand": text_of(brand), "sku": next((text_of(node[k]) for k in _SKU_KEYS if text_of(node.get(k))), None),
+              "brand": text_of(brand), "sku": _sku(node),
               "availability": _stock(node)}
     return {key: value for key, value in fields.items() if value is not None}
 

@@ -15,21 +15,23 @@ _LABELS: tuple[tuple[str, str], ...] = (
     ("mpn", r"item model number|model number|model name/number|modellnummer|num[ée]ro (du )?mod[èe]le( de l'article)?|"
             r"numero (di )?modello( articolo)?|n[úu]mero de modelo|manufacturer part number|mfr part number|"
             r"part number|mpn|herstellernummer|herstellerartikelnummer|r[ée]f[ée]rence fabricant|"
-            r"referencia del fabricante|model|modell|mod[èe]le|modelo|modello"),
+            r"referencia del fabricante|型番|model|modell|mod[èe]le|modelo|modello"),
     ("gtin", r"ean-?13|ean-?code|ean|gtin-?1[234]|gtin|upc|isbn-?13|isbn|barcode|c[óo]digo de barras|kod ean"),
     # Three strengths of product-code labels: the explicit ones, the usual ones, and vague ones ("Ref", "Code").
-    ("sku_explicit", r"sku|asin"),
+    ("sku_explicit", r"sku|asin|ugs"),  # UGS: the French SKU
     ("sku", r"item no\.?|item #|item number|item id|item code|ebay item number|num[ée]ro de l'objet( ebay)?|"
             r"codice articolo|cod\. articolo|codice prodotto|anzeigennummer|anzeigen-id|produkta kods|preces kods|"
             r"k[óo]d produktu|k[óo]d tovaru|product code|product number|product id|product no\.?|prod\. code|"
             r"web code|nr ref\.?|numer referencyjny|kod produktu|kod towaru|код товара|артикул|ad #|ad id|"
             r"ad number|post id|listing id|listing number|artikelnummer|artikel-nr\.?|art\.-nr\.?|art\. ?nr\.?|"
-            r"artikelnr\.?|bestellnummer|numero articolo|artikelcode|varenummer|tuotenumero|cikksz[áa]m"),
-    ("sku_weak", r"anzeige|style (code|number|no\.?)|ref\. no\.?|ref\.?|r[ée]f\.?|r[ée]f[ée]rence|reference|код|"
+            r"artikelnr\.?|bestellnummer|produktnummer|numero articolo|artikelcode|varenummer|tuotenumero|cikksz[áa]m|"
+            r"品番|商品番号|商品コード"),
+    ("sku_weak", r"anzeige|style (code|number|no\.?|#)|ref\. no\.?|referencia|riferimento|referentie|ref\.?|r[ée]f\.?|"
+                 r"r[ée]f[ée]rence|reference|код|cod|"
                  r"c[óo]digo( de producto)?|c[óo]d\.|catalogue number|cat\. ?no\.?"),
     ("brand", r"brand|marca|marke|marque|merk|m[äa]rke|varum[äa]rke|marka|z[īi]mols|v[ýy]robca|v[ýy]robce|"
-              r"make/manufacturer|бренд|марка|gy[áa]rt[óo]|producent|proizvo[dđ]a[čc]"),
-    ("maker", r"manufacturer|hersteller|fabricant|fabbricante|fabricante|производитель|make"),
+              r"make/manufacturer|бренд|марка|gy[áa]rt[óo]|producent|proizvo[dđ]a[čc]|ブランド"),
+    ("maker", r"manufacturer|hersteller|fabricant|fabbricante|fabricante|производитель|メーカー|make"),
     ("availability", r"availability|verf[üu]gbarkeit|disponibilit[ée]|disponibilidad|disponibilit[àa]|"
                      r"beschikbaarheid|dost[ęe]pno[śs][ćc]|pieejam[īi]ba|dostupnos[ťt]|dostupnost|наличие|"
                      r"lagerstatus|lagerbestand|stock|stato|estado|status"),
@@ -41,6 +43,8 @@ _LABEL = re.compile(
 )
 _SEPARATOR_ONLY = re.compile(r"^[\s:：#\-–|]*$")
 _CODE = re.compile(r"^[\w][\w./\-]{1,39}$")
+_CAPITALS_CODE = re.compile(r"^[A-Z][A-Z_.\-]{2,19}$")
+_NO_CODE = frozenset({"NONE", "NULL", "TBA", "TBD", "UNKNOWN", "DEFAULT"})
 _MAX_LABEL_TEXT = 80
 _CODE_FIELDS = frozenset({"sku_explicit", "sku", "sku_weak", "mpn", "gtin"})
 
@@ -49,8 +53,10 @@ def _valid(field: str, value: str) -> bool:
     if not value or len(value) > 60 or ":" in value:
         return False
     if field in {"sku_explicit", "sku", "sku_weak", "mpn"}:
-        has_digit = any(c.isdigit() for c in value)
-        return bool(_CODE.match(value.replace(" ", "-"))) and has_digit and len(value.split()) <= 4
+        if not any(c.isdigit() for c in value):
+            # A code of capitals alone ("OTL", "BC-PREM") only after a clear product-code label, never a word.
+            return field != "sku_weak" and bool(_CAPITALS_CODE.match(value)) and value not in _NO_CODE
+        return bool(_CODE.match(value.replace(" ", "-"))) and len(value.split()) <= 4
     if field == "gtin":
         digits = value.replace(" ", "").replace("-", "")
         return digits.isdigit() and len(digits) in (8, 10, 12, 13, 14)

@@ -13,9 +13,9 @@ from sightsearch.extract.document import Document, element_text
 # Scripts and styles are already stripped from the tree (see Document); option lists are not read as content.
 _VISIBLE_TEXT = "//body//text()[normalize-space()][not(parent::option or parent::textarea)]"
 # Class/id/itemprop keywords that mark where a template keeps a field.
-_KEYWORDS = {"price": ("price",),
+_KEYWORDS = {"price": ("price", "preis", "prix", "precio", "prezzo", "prijs"),
              "stock": ("stock", "availab", "inventory", "dostupnost", "lager", "soldout", "sold-out", "sold_out"),
-             "brand": ("brand",)}
+             "brand": ("brand", "vendor", "manufacturer", "hersteller")}
 _NO_KINDS: frozenset[str] = frozenset()
 _ALL_KINDS = frozenset(_KEYWORDS)
 _KIND_OF_WORD = {word: kind for kind, words in _KEYWORDS.items() for word in words}

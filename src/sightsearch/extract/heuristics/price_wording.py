@@ -26,6 +26,10 @@ _WORDINGS: tuple[tuple[str, str], ...] = (
                  r"exkl\.? ?mwst|ohne mwst|zzgl\.? mwst|netto|\bht\b|hors taxes?|sin iva|iva esclusa|\+ ?iva|"
                  r"excl\.? btw|bez dph|bez vat|без ндс"),
     ("deposit", r"deposit|pfand|anzahlung|caution|acompte|fianza|dep[óo]sito|cauzione|kaucja|borg\b|залог"),
+    # "3 new from $12.99", "8 Optionen von 98,65 €": the cheapest of other sellers' offers or of other variants.
+    ("other-offers", r"\d+ (new|used|offers?|options?|sellers?|neu|gebraucht|angebote?|optionen|offres?|neufs?|"
+                     r"occasions?|ofertas?|nuevos?|opciones|offerte|nuovi|opzioni|aanbiedingen|nieuw|ofert[ay]?|opcje) "
+                     r"(from|von|ab|à partir de|dès|desde|da|a partire da|vanaf|od)\b"),
     ("bid", r"current bid|starting bid|opening bid|bids?\b|estimate|sch[äa]tzpreis|aktuelles gebot|gebot|"
             r"ench[èe]re|estimation|puja|oferta actual|offerta attuale|stima|licytacja"),
 )
@@ -37,7 +41,7 @@ _SECTIONS = frozenset({"body", "html", "main", "article", "section", "form"})
 
 def price_wording(page: Page, element: etree._Element, text: str) -> str | None:
     """The kind of non-buyer price the words at ``element`` name (``per-unit``, ``instalment``, ``excl-vat``,
-    ``deposit``, ``bid``), or ``None`` for a plain price. Reads the price text, its parent's short text and the
+    ``deposit``, ``other-offers``, ``bid``), or ``None`` for a plain price. Reads the price text, its parent's short text and the
     visible text just before it (a label such as "Monthly payment:")."""
     context = [text]
     parent = element.getparent()

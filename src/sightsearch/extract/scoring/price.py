@@ -6,7 +6,7 @@ through beside a lower price (the sale price is what a buyer pays now); an aggre
 first of offers that disagree on the price, loses 0.35 (a variant's price, not necessarily the default one the
 page shows). A visible price scores 0.20-0.65 by its
 closeness to the title (an id naming it "price" and repeats count as closeness), and loses 0.3 when its wording
-makes it a unit price, an instalment, a price without VAT, a deposit or a bid.
+makes it a unit price, an instalment, a price without VAT, a deposit, other sellers' offers or a bid.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sightsearch.extract.heuristics.page import Page
-from sightsearch.extract.heuristics.price import PriceCandidate, price_candidates
+from sightsearch.extract.heuristics.price import PriceCandidate, price_candidates, struck_through
 from sightsearch.extract.heuristics.price_wording import price_wording
 from sightsearch.extract.scoring.candidates import Candidate, prior
 from sightsearch.vocabulary import THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES
@@ -83,9 +83,19 @@ def _rank(candidate: PriceCandidate, current: list[PriceCandidate]) -> float:
     return candidate.distance * (0.3 if candidate.named else 1.0) / (1 + 0.5 * (repeats - 1))
 
 
+def _lone_classed_old(visible: list[PriceCandidate]) -> list[PriceCandidate]:
+    """The prices classed as old when the page shows no other price, all one amount and none struck through: the
+    class words are then the template's name for the only price ("regular-price" and "normal-price" hold the
+    current price of Magento templates when nothing is on sale)."""
+    old = [c for c in visible if c.old]
+    if len({c.amount for c in old}) != 1 or any(c.element is None or struck_through(c.element) for c in old):
+        return []
+    return old
+
+
 def visible_candidates(page: Page, visible: list[PriceCandidate], structured: bool = False) -> list[Candidate]:
     """One candidate per distinct current amount shown on the page, at its best-placed occurrence."""
-    current = [c for c in visible if not c.old]
+    current = [c for c in visible if not c.old] or _lone_classed_old(visible)
     if page.anchor is None:
         # Without a title element "nearest" means nothing: only a price the template names by id is trusted.
         current = [c for c in current if c.named]
