@@ -36,9 +36,12 @@ def test_offline_execution_accuracy_is_at_least_90_percent(service: QueryService
     assert report.accuracy >= 0.9, report.as_json()["failures"]
 
 
-@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl"])
+@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl", "heldout4.jsonl",
+                                  "blind.jsonl"])
 def test_on_questions_written_after_the_parser_a_miss_is_a_plain_no_never_a_wrong_answer(
         service: QueryService, name: str) -> None:
+    if name == "blind.jsonl" and service.dialect != "sqlite":
+        pytest.skip("blind.jsonl's gold SQL is SQLite's (IS NOT, date modifiers, unaliased subqueries)")
     report = evaluate_file(service, EVALS.parent / name)
     assert all(case.detail == "no answer" for case in report.failures), report.as_json()["failures"]
     assert report.accuracy >= 0.8
@@ -226,6 +229,16 @@ def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
                                           "GROUP BY category ORDER BY COUNT(*), category LIMIT 1"),
     ("how many dead letters were created in the last week",
      "SELECT COUNT(*) FROM dead_letters WHERE created_at >= CURRENT_TIMESTAMP - INTERVAL '7 days'"),
+    ("products per category", "SELECT category, COUNT(*) FROM products GROUP BY category"),
+    ("How many products aren't made by Hooli?", "SELECT COUNT(*) FROM products WHERE brand IS DISTINCT FROM 'Hooli'"),
+    ("how many in-stock products are outside the kitchen category?",
+     "SELECT COUNT(*) FROM products WHERE availability = 'InStock' AND (category <> 'Kitchen' OR category IS NULL)"),
+    ("How many products don't have a category?", "SELECT COUNT(*) FROM products WHERE category IS NULL"),
+    ("price range for office products", "SELECT MIN(price), MAX(price) FROM products WHERE category = 'Office'"),
+    ("How many products cost less than 20 bucks?",
+     "SELECT COUNT(*) FROM products WHERE price < 20 AND currency = 'USD'"),
+    ("Why did pages fail validation?", "SELECT DISTINCT reason FROM dead_letters WHERE stage = 'validate'"),
+    ("How many price observations are there?", "SELECT COUNT(*) FROM price_history"),
     ("What is the total value of all in-stock products?",
      "SELECT SUM(price) FROM products WHERE availability = 'InStock'"),
     ("the top 3 brands by number of products", "SELECT brand FROM products GROUP BY brand ORDER BY COUNT(*) DESC, "
@@ -242,3 +255,22 @@ def test_the_new_forms_give_the_gold_answer_on_the_crawled_store(service: QueryS
         gold = gold.replace("CURRENT_TIMESTAMP - INTERVAL '7 days'", "DATETIME('now', '-7 days')")
     expected = service.executor.run(gold, max_rows=1000)
     assert expected.rows and results_match(expected, predicted), (predicted.rows, expected.rows)
+
+
+def test_a_product_named_by_its_title_words_is_found_and_a_word_no_title_has_is_still_refused(
+        service: QueryService) -> None:
+    from sightsearch.agent.offline import sql_for_question
+
+    title = service.run_sql("SELECT title FROM products WHERE title IS NOT NULL ORDER BY id LIMIT 1").result.rows[0][0]
+    predicted = service.run_sql(sql_for_question(service, f"what's the price of the {title}?")).result
+    gold = service.executor.run(f"SELECT price FROM products WHERE title = '{title}'", max_rows=10)
+    assert results_match(gold, predicted), (title, predicted.rows)
+    kind = title.split()[-1].lower() + "s"  # "kettles": the plural of the title's last word
+    count = service.run_sql(sql_for_question(service, f"how many {kind} are in stock?")).result.rows[0][0]
+    expected = service.executor.run(f"SELECT COUNT(*) FROM products WHERE LOWER(title) LIKE '%{kind[:-1]}%' "
+                                    "AND availability = 'InStock'", max_rows=1).rows[0][0]
+    assert count == expected
+    for question in (f"how many units of the {title} did we sell", f"what is the best selling {kind[:-1]}",
+                     f"what colour is the {title}"):
+        with pytest.raises(CannotAnswer):
+            sql_for_question(service, question)

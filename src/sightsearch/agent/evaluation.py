@@ -2,7 +2,9 @@
 column's set of values must equal the set of values of a distinct column of the predicted result.
 
 One line per question: ``{"id", "question", "gold_sql"}``, plus ``gold_sql_sqlite`` / ``gold_sql_postgresql`` where
-the dialects differ (date arithmetic). Both queries run through the guard and the read-only executor.
+the dialects differ (date arithmetic). Both queries run through the guard and the read-only executor. A question the
+store cannot answer (units sold, ratings) is ``{"id", "question", "answerable": false}``: a plain refusal is the
+right answer to it, and any SQL a wrong one.
 """
 
 from __future__ import annotations
@@ -102,8 +104,13 @@ def _predict(service: QueryService, question: str) -> str | None:
 
 def evaluate_case(service: QueryService, case: dict[str, Any]) -> CaseResult:
     """Run one question's predicted and gold SQL and compare their results."""
-    gold_sql = case.get(f"gold_sql_{service.dialect}") or case["gold_sql"]
     result = CaseResult(str(case.get("id", "")), case["question"], False)
+    if case.get("answerable", True) is False:
+        predicted_sql = _predict(service, case["question"])
+        result.correct = predicted_sql is None
+        result.detail = "" if result.correct else f"answered what the store cannot tell: {predicted_sql}"
+        return result
+    gold_sql = case.get(f"gold_sql_{service.dialect}") or case["gold_sql"]
     gold = _run(service, gold_sql)  # a broken gold query is the file's fault: let it raise
     predicted_sql = _predict(service, case["question"])
     if predicted_sql is None:

@@ -48,6 +48,7 @@ class QueryService:
     """Owns the read-only executor of one store (created on first use) and the offline vocabulary cache."""
 
     VOCABULARY_TTL = 60.0
+    VOCABULARY_ROWS = 20_000  # distinct values read per column (product titles are the long list)
 
     def __init__(self, engine: Engine, settings: Settings, *, chat_model: Any = None) -> None:
         self.engine, self.settings, self.chat_model = engine, settings, chat_model
@@ -69,6 +70,11 @@ class QueryService:
         guarded = guard_query(sql, dialect=self.dialect, max_rows=rows)
         return SqlAnswer(guarded.sql, self.executor.run(guarded.sql, max_rows=rows))
 
+    def _vocabulary_sql(self, sql: str) -> SqlAnswer:
+        """``run_sql`` for the vocabulary's fixed queries, with a row cap of their own instead of the answers'."""
+        guarded = guard_query(sql, dialect=self.dialect, max_rows=self.VOCABULARY_ROWS)
+        return SqlAnswer(guarded.sql, self.executor.run(guarded.sql, max_rows=self.VOCABULARY_ROWS))
+
     def vocabulary(self) -> Any:
         """The store's brands, categories, sites, ... for the offline parser, re-read at most once a minute."""
         from sightsearch.agent.offline import load_vocabulary
@@ -76,7 +82,7 @@ class QueryService:
         now = time.monotonic()
         cached = self._vocabulary
         if cached is None or now - cached[0] > self.VOCABULARY_TTL:
-            cached = (now, load_vocabulary(self.run_sql))
+            cached = (now, load_vocabulary(self._vocabulary_sql))
             self._vocabulary = cached
         return cached[1]
 

@@ -26,9 +26,13 @@ _SUBJECTS: dict[str, dict[str, Any]] = {
                             "availability": "cur.availability", "time": "cur.valid_from"},
                 "list": ["p.title", "prev.price AS old_price", "cur.price AS new_price", "cur.currency",
                          "cur.valid_from AS changed_at"]},
+    "history": {"from": "price_history AS h JOIN products AS p ON p.id = h.product_id",
+                "columns": {**_PRODUCT_COLUMNS, "price": "h.price", "currency": "h.currency",
+                            "availability": "h.availability", "time": "h.valid_from"},
+                "list": ["p.title", "h.price", "h.currency", "h.availability", "h.valid_from", "h.valid_to"]},
     "failures": {"from": "dead_letters AS d",
                  "columns": {c: f"d.{c}" for c in ("stage", "reason", "site", "status", "url")} | {"time": "d.created_at"},
-                 "list": ["d.stage", "d.reason", "d.site", "d.url", "d.created_at"]},
+                 "list": ["d.id", "d.stage", "d.reason", "d.site", "d.url", "d.created_at"]},
     "images": {"from": "images AS i",
                "columns": {c: f"i.{c}" for c in ("format", "width", "height", "bytes", "error", "url")}
                | {"time": "i.fetched_at"},
@@ -43,7 +47,8 @@ _CHANGE_WHERE = {"price": "prev.price <> cur.price", "drop": "cur.price < prev.p
                  "out_of_stock": "prev.availability <> cur.availability AND cur.availability = 'OutOfStock'",
                  "in_stock": "prev.availability <> cur.availability AND cur.availability = 'InStock'",
                  "stock": "prev.availability <> cur.availability"}
-_DEFAULT_TARGET = {"products": "price", "changes": "price", "images": "bytes", "runs": "seconds", "failures": None}
+_DEFAULT_TARGET = {"products": "price", "changes": "price", "history": "price", "images": "bytes", "runs": "seconds",
+                   "failures": None}
 _AGGREGATES = {"count": exp.Count, "avg": exp.Avg, "min": exp.Min, "max": exp.Max, "sum": exp.Sum}
 
 
@@ -104,13 +109,16 @@ def _conditions(intent: Intent, columns: dict[str, str], conditions: list[Condit
         elif (values := named.pop((c.column, c.op), None)) is not None:  # the first of a column's names
             if len(values) == 1:
                 tests.append(_condition(c, column, columns, intent))
-            else:
-                within = exp.In(this=column, expressions=[_literal(value) for value in values])
-                tests.append(within if c.op == "=" else exp.Not(this=within))
+            elif c.op == "=":
+                tests.append(exp.In(this=column, expressions=[_literal(value) for value in values]))
+            else:  # "neither Acme nor Globex": a product of no known brand is neither
+                within = exp.In(this=column.copy(), expressions=[_literal(value) for value in values])
+                tests.append(exp.paren(exp.or_(exp.Is(this=column, expression=exp.Null()), exp.Not(this=within))))
     return tests
 
 
 def _condition(c: Condition, column: exp.Column, columns: dict[str, str], intent: Intent) -> exp.Expression:
+    # "!=" is null-safe: "products not from Acme" include those of no known brand
     if c.op == ">column":
         return exp.GT(this=column, expression=_column(columns, c.value, intent))
     if c.op == "like":
@@ -121,7 +129,7 @@ def _condition(c: Condition, column: exp.Column, columns: dict[str, str], intent
     if c.op in ("null", "not_null"):
         test = exp.Is(this=column, expression=exp.Null())
         return test if c.op == "null" else exp.Not(this=test)
-    operators = {"=": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+    operators = {"=": exp.EQ, "!=": exp.NullSafeNEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
     return operators[c.op](this=column, expression=_literal(c.value))
 
 

@@ -9,8 +9,9 @@ from sightsearch.agent.offline.intent import CannotAnswer, Condition, Intent
 from sightsearch.agent.offline.text import NUMBER, WORD_NUMBER, QuestionText, word_number
 from sightsearch.agent.offline.vocabulary import Vocabulary
 
-_CURRENCY_WORDS = r"usd|eur|gbp|dollars?|euros?|pounds?|\$|€|£"
-_CURRENCY = {"usd": "USD", "dollar": "USD", "dollars": "USD", "$": "USD", "eur": "EUR", "euro": "EUR",
+_CURRENCY_WORDS = r"usd|eur|gbp|dollars?|bucks?|euros?|pounds?|\$|€|£"
+_CURRENCY = {"usd": "USD", "dollar": "USD", "dollars": "USD", "buck": "USD", "bucks": "USD", "$": "USD",
+             "eur": "EUR", "euro": "EUR",
              "euros": "EUR", "€": "EUR", "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "£": "GBP"}
 _BELOW = r"under|below|less than|cheaper than|lower than|at most|up to|no more than|not more than|<=|<"
 _ABOVE = r"over|above|more than|greater than|higher than|pricier than|more expensive than|at least|no less than|>=|>"
@@ -36,9 +37,14 @@ _OPTIONAL = {"brand": "brand", "category": "category", "sku": "sku", "gtin": "gt
              "mpn": "mpn", "price": "price", "currency": "currency", "description": "description",
              "old price": "old_price", "original price": "old_price", "previous price": "old_price",
              "was price": "old_price", "list price": "old_price"}
-_NEGATIONS = (r"not (?:from |by |made by |of |in )?|excluding |except (?:for )?|other than |apart from |besides |"
-              r"but not ")
+_NEGATIONS = (r"(?:not|aren't|isn't|are not|is not|weren't|were not) (?:made |sold |produced |manufactured )?"
+              r"(?:from |by |of |in )?|excluding |except (?:for )?|other than |apart from |besides |but not |"
+              r"outside (?:of )?")
 _PLURALS = {"category": "categories", "status": "statuses"}
+# The pipeline's stages as people name them ("pages that failed validation").
+_STAGE_NOUNS = {"fetch": ("fetching",), "extract": ("extraction", "extracting"), "cleanse": ("cleansing", "cleaning"),
+                "transform": ("transformation", "transforming"), "validate": ("validation", "validating"),
+                "enrich": ("enrichment", "enriching"), "load": ("loading",)}
 
 
 def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
@@ -117,7 +123,8 @@ def _take_named(q: QuestionText, column: str, values: tuple[str, ...], intent: I
     condition holds the stored value, never the question's spelling."""
     column_words = f"{column}s?|{_PLURALS.get(column, column)}"
     for value in values:
-        spellings = {value.lower(), value.lower().replace("-", " "), *_FORMAT_SPELLINGS.get(value, ())}
+        spellings = {value.lower(), value.lower().replace("-", " "), *_FORMAT_SPELLINGS.get(value, ()),
+                     *(_STAGE_NOUNS.get(value.lower(), ()) if column == "stage" else ())}
         if column in ("category", "format"):  # "kitchens" names "Kitchen", "toy" names "Toys"
             spellings |= {spelling + "s" for spelling in spellings}
             spellings |= {spelling[:-1] for spelling in spellings if spelling.endswith("s") and len(spelling) > 3}
@@ -153,7 +160,8 @@ def _take_missing(q: QuestionText, intent: Intent) -> None:
     """"without a brand", "no SKU", "missing a category", "brand is unknown", "unbranded": the column is empty;
     "with a GTIN", "that have an old price": it is not."""
     words = "|".join(re.escape(word) for word in sorted(_OPTIONAL, key=len, reverse=True))
-    absent = (rf"(?:without|with no|(?:has|have|having) no|no|missing|lacking|lack|lacks|unknown) "
+    absent = (rf"(?:without|with no|(?:has|have|having) no|no|missing|lacking|lack|lacks|unknown|"
+              rf"(?:don't|doesn't|do not|does not|didn't) (?:have|carry|show|list)) "
               rf"(?:an? |any |the )?({words})",
               rf"(?:whose |where (?:the )?|with (?:an? )?)?({words}) (?:is |are )?(?:missing|empty|unknown|blank|null|"
               r"not set|not known)")

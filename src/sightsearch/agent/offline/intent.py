@@ -7,7 +7,7 @@ from typing import Any
 
 from sightsearch.errors import SightSearchError
 
-SUBJECTS = ("products", "changes", "failures", "images", "runs")
+SUBJECTS = ("products", "changes", "history", "failures", "images", "runs")
 MEASURES = ("list", "count", "avg", "min", "max", "sum", "distinct", "count_distinct", "percent")
 
 

@@ -6,7 +6,7 @@ import re
 
 from sightsearch.agent.offline.filters import take_conditions
 from sightsearch.agent.offline.intent import CannotAnswer, Condition, Intent
-from sightsearch.agent.offline.text import WORD_NUMBER, QuestionText, word_number
+from sightsearch.agent.offline.text import FILLER, WORD_NUMBER, QuestionText, word_number
 from sightsearch.agent.offline.vocabulary import Vocabulary
 
 SUGGEST_MODEL = "set SIGHTSEARCH_LLM_MODEL (e.g. openai:gpt-4o-mini, or a local server) for free-form questions"
@@ -34,7 +34,7 @@ _RANK = (r"(?:(?:the )?(?:number|count)(?: of(?: (?:products?|items?|goods|offer
          rf"(?:(?:{_MEASURE_WORDS}) )?(?:{_TARGET_WORDS}))")
 # The time a window bounds, when the question names one ("updated in the last week", "added today").
 _TIME_VERBS = {"updated": "updated", "modified": "updated", "added": "time", "new": "time", "first seen": "time",
-               "created": "time", "recorded": "time", "started": "time",
+               "created": "time", "recorded": "time", "started": "time", "logged": "time",
                "discovered": "time", "last seen": "seen", "seen": "seen"}
 
 
@@ -52,6 +52,7 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
         intent.time_column = _TIME_VERBS[match.group(1)]
     _take_subject(q, intent)
     _take_shape(q, intent)
+    _take_title_phrase(q, vocabulary, intent)
     leftover = q.leftover()
     if leftover:
         raise CannotAnswer(f"I cannot answer that offline without guessing (not understood: {' '.join(leftover)}); "
@@ -63,6 +64,47 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
 _SHARE_VERB = re.compile(r" (?:are|is|were|was|have|has|had|that|which|cost|costs|costing|priced|sold|come|comes) ")
 _SHARE_NOUN = re.compile(r" (?:products?|items?|goods|offers?|listings?|images?|pictures?|photos?|(?:crawl )?runs?|"
                          r"crawls?|failures?|dead letters?)(?= )")
+
+
+def _title_form(word: str, words: frozenset[str]) -> str | None:
+    """``word`` as it is spelled in titles: itself, or its singular ("tents", "boxes")."""
+    for form in (word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else ""):
+        if len(form) > 1 and form in words:
+            return form
+    return None
+
+
+# Words that ask for a ranking or a measure the store does not keep; a title may contain them ("Best Kettle"), but a
+# question using them asks something else ("the best selling product"), so they never name a product.
+_NOT_NAMES = frozenset("""best worst top popular popularity trending selling seller sellers bestseller bestsellers
+rated rating ratings review reviews good great bad nice new newest old oldest recent cheap expensive big bigger small
+smaller large high low median margin profit profits units sold sales revenue visitors customers orders buyers
+similar like same different other others""".split())
+
+
+def _take_title_phrase(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
+    """Words nothing else read, when every one of them is a word of product titles and each run of them occurs in a
+    title ("the price of the Pro Steel Light Strip", "how many saucepans"): products whose title contains the run.
+    One word that is no title word leaves the question refused, as before."""
+    leftover = q.leftover()
+    if not leftover or not vocabulary.title_words:
+        return
+    if any(word in _NOT_NAMES or _title_form(word, vocabulary.title_words) is None for word in leftover):
+        return
+    runs: list[list[str]] = [[]]
+    for word in re.findall(r"[\w'.:-]+", q.text):
+        word = word.strip(".'")
+        form = None if word in FILLER else _title_form(word, vocabulary.title_words)
+        if form is None:
+            runs.append([])
+        else:
+            runs[-1].append(form)
+    phrases = [" ".join(run) for run in runs if run]
+    if not all(any(phrase in title for title in vocabulary.titles) for phrase in phrases):
+        return
+    for phrase in phrases:
+        q.take(r"\s*".join(rf"{re.escape(word)}\w*" for word in phrase.split()))
+        intent.conditions.append(Condition("title", "like", phrase))
 
 
 def _take_share(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
@@ -100,10 +142,16 @@ def _take_change(q: QuestionText, intent: Intent) -> None:
                ("rise", (r"price (?:increases?|rises?|hikes?)|got (?:more expensive|pricier)|"
                          r"went up in price|prices? (?:went|go|gone) up|increased (?:in |their |its )?price")),
                ("price", (r"price changes?|changed (?:in |their |its )?prices?|prices? (?:changed|changes)|"
-                          r"changes? (?:in|of) price|price history|repriced")),
-               ("out_of_stock", r"(?:went|go|gone|going|ran|became|become) (?:out[- ]of[- ]stock|unavailable)"),
-               ("in_stock", r"(?:came |come |are |is )?back in stock|restocked"),
+                          r"changes? (?:in|of) price|repriced")),
+               ("out_of_stock", r"(?:went|go|gone|going|ran|became|become) (?:from in[- ]stock to )?"
+                                r"(?:out[- ]of[- ]stock|unavailable)"),
+               ("in_stock", r"(?:came |come |are |is )?back in stock|restocked|"
+                            r"(?:went|go|gone|came|come) from out[- ]of[- ]stock to in[- ]stock"),
                ("stock", r"(?:stock|availability) changes?|changed (?:their |its )?(?:stock|availability)"))
+    if q.take(r"(?:the )?(?:price history|history of (?:the |its |their )?prices?|prices? over time|past prices|"
+              r"price observations?|historical prices)"):
+        intent.subject = "history"  # every recorded price, changed or not
+        return
     for change, pattern in changes:
         if q.take(pattern):
             intent.subject, intent.change = "changes", change
@@ -115,6 +163,7 @@ def _take_subject(q: QuestionText, intent: Intent) -> None:
                             r"(?: to (?:download|load))?|images? (?:with|having) (?:an? )?(?:errors?|failures?)|"
                             r"image (?:download )?(?:failures|errors)"), Condition("error", "not_null")),
                 ("failures", (r"failures?|failed (?:records?|pages?|products?)|dead.?letters?|rejects?|"
+                              r"(?:pages?|records?|products?|items?) (?:that )?(?:fail(?:ed|s)?|got rejected)|"
                               r"rejected(?: records?| pages?| products?)?|errors?|problems?"), None),
                 ("images", r"images?|pictures?|photos?", None), ("runs", r"(?:crawl )?runs?|crawls?", None),
                 ("products", r"products?|items?|goods|offers?|listings?|things", None))
@@ -134,6 +183,11 @@ def _take_subject(q: QuestionText, intent: Intent) -> None:
 
 def _take_shape(q: QuestionText, intent: Intent) -> None:
     """Measure, grouping, order and limit."""
+    q.take(r"(?:who|which company|what company) (?:makes|made|manufactures|produces)|(?:makes|made|manufactures) it")
+    if q.take(r"why(?: (?:did|do|does|were|was|are|is|have|has))?"):  # "why did pages fail validation": the reasons
+        intent.subject, intent.measure, intent.target = "failures", "distinct", "reason"
+    if match := q.take(rf"(?:the )?({_TARGET_WORDS}) range|range of (?:the )?({_TARGET_WORDS})"):
+        intent.measure, intent.also, intent.target = "min", ["max"], _TARGETS[match.group(1) or match.group(2)]
     _take_group(q, intent)
     if match := q.take(rf"(?:how many|number of|count of|count) (?:different |distinct )?({_DIMENSION_WORDS})"):
         intent.measure, intent.target = "count_distinct", _DIMENSIONS[match.group(1)]
@@ -159,6 +213,9 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
     if q.take(r"how long(?: (?:did|does|do|has|have))?") and q.take(r"take|took|lasted|taken"):
         intent.subject, intent.target = "runs", "seconds"
     _take_order(q, intent)
+    if intent.measure == "list" and intent.group_by and not intent.order and not re.search(r"\b(?:list|show|display)\b",
+                                                                                        q.raw):
+        intent.measure = "count"  # "products per category", "failures by stage": how many in each
     if intent.measure == "list" and intent.order and intent.group_by:
         # "the cheapest product per brand" is one row per brand: a query this parser does not build
         raise CannotAnswer("the first of each group needs a window query; " + SUGGEST_MODEL)

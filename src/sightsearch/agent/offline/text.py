@@ -19,7 +19,7 @@ than then so also much many number count across among within per priced price pr
 sell sells sold selling offered offer available listed currently right see know want would like could can
 items item products product goods things listings entries stock what's whats where's there's let's
 carry been ever recorded stored downloaded crawled fetched saved in-store got overall value values
-exist exists existing known distinct different unique
+exist exists existing known distinct different unique everything anything
 """
 FILLER = frozenset(_FILLER_WORDS.split())
 

@@ -7,6 +7,7 @@ value the question named, never a piece of the question itself.
 from __future__ import annotations
 
 from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,11 @@ _COLUMNS = {
     "currencies": "SELECT DISTINCT currency FROM products WHERE currency IS NOT NULL",
     "stages": "SELECT DISTINCT stage FROM dead_letters",
     "formats": "SELECT DISTINCT format FROM images WHERE format IS NOT NULL",
+    "titles": "SELECT DISTINCT title FROM products WHERE title IS NOT NULL",
 }
+# Product titles, for a product or a kind of product the question names ("the Pro Steel Light Strip", "tents"); in a
+# store with more titles than this, the others are asked about in quotes.
+MAX_TITLES = 200_000
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class Vocabulary:
     currencies: tuple[str, ...] = ()
     stages: tuple[str, ...] = ()
     formats: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    """Product titles, lower case (a name is looked for in them)."""
+    title_words: frozenset[str] = frozenset()
+    """The words of ``titles``."""
 
 
 def load_vocabulary(run_sql: Callable[..., Any]) -> Vocabulary:
@@ -39,7 +48,9 @@ def load_vocabulary(run_sql: Callable[..., Any]) -> Vocabulary:
         rows = run_sql(sql).result.rows
         values[name] = tuple(sorted({str(row[0]) for row in rows if row[0] not in (None, "")}, key=len,
                                     reverse=True))
-    return Vocabulary(**values)
+    titles = tuple(title.lower() for title in values.pop("titles")[:MAX_TITLES])
+    words = frozenset(word for title in titles for word in re.findall(r"[\w-]+", title))
+    return Vocabulary(**values, titles=titles, title_words=words)
 
 
 __all__ = ["Vocabulary", "load_vocabulary"]
