@@ -162,6 +162,7 @@ FORMS = Vocabulary(brands=("Acme", "Globex", "Hooli"), categories=("Kitchen", "G
     ("how many runs took longer than 60 seconds", "runs", [("seconds", ">", 60)]),
     ("how many images failed to download", "images", [("error", "not_null", None)]),
     ("what's the priciest toy?", "products", [("category", "=", "Toys")]),
+    ("What category is SKU GAR-00006 in?", "products", [("sku", "same_text", "gar-00006")]),
 ])
 def test_alternatives_exclusions_missing_values_discounts_exact_prices_run_status_and_formats(
         question: str, subject: str, conditions: list[tuple]) -> None:
@@ -202,6 +203,7 @@ def test_several_measures_and_ranked_groups(question: str, measures: list[str], 
     "how many images are larger than 500",  # pixels or bytes?
     "list products that are out of stock or cost more than 500",  # conditions are ANDed: an "or" across two is no
     "Hooli products in the Kitchen or under 20 dollars",
+    "average price in stock vs cheap",  # a comparison of what?
 ])
 def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
     from sightsearch.agent.offline.build import build_sql
@@ -239,6 +241,10 @@ def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
      "SELECT COUNT(*) FROM products WHERE price < 20 AND currency = 'USD'"),
     ("Why did pages fail validation?", "SELECT DISTINCT reason FROM dead_letters WHERE stage = 'validate'"),
     ("How many price observations are there?", "SELECT COUNT(*) FROM price_history"),
+    ("average price of in-stock vs out-of-stock products",
+     "SELECT availability, AVG(price) FROM products GROUP BY availability"),
+    ("Acme versus Globex: how many products", "SELECT brand, COUNT(*) FROM products WHERE brand IN ('Acme', 'Globex') "
+                                              "GROUP BY brand"),
     ("What is the total value of all in-stock products?",
      "SELECT SUM(price) FROM products WHERE availability = 'InStock'"),
     ("the top 3 brands by number of products", "SELECT brand FROM products GROUP BY brand ORDER BY COUNT(*) DESC, "

@@ -119,6 +119,8 @@ def _conditions(intent: Intent, columns: dict[str, str], conditions: list[Condit
 
 def _condition(c: Condition, column: exp.Column, columns: dict[str, str], intent: Intent) -> exp.Expression:
     # "!=" is null-safe: "products not from Acme" include those of no known brand
+    if c.op == "same_text":
+        return exp.EQ(this=exp.Lower(this=column), expression=exp.Literal.string(str(c.value).lower()))
     if c.op == ">column":
         return exp.GT(this=column, expression=_column(columns, c.value, intent))
     if c.op == "like":

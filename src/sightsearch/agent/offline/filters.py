@@ -49,7 +49,12 @@ _STAGE_NOUNS = {"fetch": ("fetching",), "extract": ("extraction", "extracting"),
 
 def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
     """Consume every condition the question states and add it to ``intent``."""
+    _take_versus(q, vocabulary, intent)
     _check_alternatives(q, vocabulary)
+    # "SKU GAR-00006": a code with a digit, compared without regard to case (the question is read in lower case)
+    while match := q.take(r"(?:the )?(?:sku|item number|article number|product code)(?: number| no\.?| #)? "
+                          r"([a-z0-9][\w./-]*\d[\w./-]*)"):
+        _add(intent, Condition("sku", "same_text", match.group(1)))
     _take_quoted_words(q, intent)
     _take_named(q, "site", vocabulary.sites, intent)
     _take_window(q, intent)
@@ -70,6 +75,25 @@ def take_conditions(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> 
     _take_title_word(q, intent)
 
 
+def _take_versus(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
+    """"in-stock vs out-of-stock products", "Acme versus Globex": one group per side (the values themselves are read
+    as alternatives by the other matchers)."""
+    match = re.search(r" ([\w$€£.-]+) (?:vs\.?|versus|compared (?:to|with)) (?:the )?([\w$€£.-]+) ", q.text)
+    if match is None:
+        return
+    before, after = match.group(1), match.group(2)
+    sides = {"in-stock", "stock", "available"}, {"out-of-stock", "unavailable"}
+    columns = [("availability", {*sides[0], *sides[1]}), ("brand", {v.lower() for v in vocabulary.brands}),
+               ("category", {v.lower() for v in vocabulary.categories}), ("currency", set(_CURRENCY)),
+               ("site", {v.lower() for v in vocabulary.sites})]
+    for column, values in columns:
+        if before in values and after in values:
+            intent.group_by = column
+            q.text = q.text.replace(match.group(0), f" {before} or {after} ", 1)
+            return
+    raise CannotAnswer(f"'{before} vs {after}': compare two values of one column, e.g. 'Acme vs Globex'")
+
+
 _OR_SKIP = frozenset("the a an from by in of made".split())
 _COLUMN_NOUNS = frozenset("brand brands category categories site sites shop shops format formats stage stages "
                           "currency currencies status runs run crawls products items".split())
@@ -83,7 +107,8 @@ def _check_alternatives(q: QuestionText, vocabulary: Vocabulary) -> None:
     kinds = [({value.lower() for value in values} | {value.lower() + "s" for value in values})
              for values in (vocabulary.brands, vocabulary.categories, vocabulary.stages,
                             (*vocabulary.formats, *KNOWN_FORMATS, "jpg", "tif"))]
-    kinds += [set(_CURRENCY), set(_RUN_STATUS), {"open", "unresolved", "resolved", "dismissed"}]
+    kinds += [set(_CURRENCY), set(_RUN_STATUS), {"open", "unresolved", "resolved", "dismissed"},
+              {"in-stock", "stock", "available", "out-of-stock", "unavailable"}]
     for at, word in enumerate(words):
         if word != "or":
             continue

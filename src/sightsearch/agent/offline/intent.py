@@ -20,7 +20,8 @@ class Condition:
     """``column op value`` on a logical column (mapped to a real one per subject by the builder)."""
 
     column: str
-    op: str  # "=", "!=", "<", "<=", ">", ">=", "between", "like", "null", "not_null", ">column" (value: a column)
+    op: str  # "=", "!=", "<", "<=", ">", ">=", "between", "like", "null", "not_null", ">column" (value: a column),
+    # "same_text" (equal, any case)
     value: Any = None
     value2: Any = None
 
