@@ -243,7 +243,7 @@ def test_ambiguous_forms_get_a_plain_no(question: str) -> None:
     ("How many price observations are there?", "SELECT COUNT(*) FROM price_history"),
     ("average price of in-stock vs out-of-stock products",
      "SELECT availability, AVG(price) FROM products GROUP BY availability"),
-    ("Acme versus Globex: how many products", "SELECT brand, COUNT(*) FROM products WHERE brand IN ('Acme', 'Globex') "
+    ("number of products, Acme versus Globex", "SELECT brand, COUNT(*) FROM products WHERE brand IN ('Acme', 'Globex') "
                                               "GROUP BY brand"),
     ("What is the total value of all in-stock products?",
      "SELECT SUM(price) FROM products WHERE availability = 'InStock'"),
