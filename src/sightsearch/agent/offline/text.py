@@ -35,7 +35,8 @@ class QuestionText:
     def __init__(self, question: str) -> None:
         text = question.lower().replace("’", "'").replace("“", '"').replace("”", '"')
         self.raw = text
-        self.text = " " + re.sub(r"\s+", " ", re.sub(r"[?!,;()]", " ", text)).strip(" .") + " "
+        # A colon ending a word is punctuation ("Acme vs Globex: how many"); inside one it is data (host:port).
+        self.text = " " + re.sub(r"\s+", " ", re.sub(r"[?!,;()]|:(?=\s|$)", " ", text)).strip(" .") + " "
 
     def take(self, pattern: str) -> re.Match[str] | None:
         """The first match of ``pattern`` (whole words), removed from the text; None when absent."""
