@@ -119,6 +119,8 @@ def _conditions(intent: Intent, columns: dict[str, str], conditions: list[Condit
 
 def _condition(c: Condition, column: exp.Column, columns: dict[str, str], intent: Intent) -> exp.Expression:
     # "!=" is null-safe: "products not from Acme" include those of no known brand
+    if c.op == "title_in":  # titles, lower case, that a name in the question matched as whole words
+        return exp.In(this=exp.Lower(this=column), expressions=[exp.Literal.string(title) for title in c.value])
     if c.op == "same_text":
         return exp.EQ(this=exp.Lower(this=column), expression=exp.Literal.string(str(c.value).lower()))
     if c.op == ">column":

@@ -114,9 +114,12 @@ def _check_alternatives(q: QuestionText, vocabulary: Vocabulary) -> None:
             continue
         before = next((w for w in reversed(words[:at]) if w not in _COLUMN_NOUNS and w not in _OR_SKIP), "")
         after = next((w for w in words[at + 1:] if w not in _OR_SKIP), "")
+        following = [w for w in words[at + 1:] if w not in _OR_SKIP]
+        beyond = following[1] if len(following) > 1 else ""  # the word after ``after``
         if (after in ("more", "less", "above", "below", "over", "under", "up", "higher", "lower", "cheaper")
-                and (re.fullmatch(NUMBER, before.strip("$€£")) or before in _CURRENCY)):
-            continue  # "20 dollars or more"
+                and (re.fullmatch(NUMBER, before.strip("$€£")) or before in _CURRENCY)
+                and beyond != "than" and not re.fullmatch(NUMBER, beyond.strip("$€£"))):
+            continue  # "20 dollars or more"; not "under 10 or over 1000", "less than 20 or more than 1000"
         if not any(before in kind and after in kind for kind in kinds):
             raise CannotAnswer(f"I read conditions as all holding at once, and cannot tell offline what "
                                f"'{before} or {after}' allows; ask one question per alternative, or "
@@ -285,7 +288,8 @@ def _take_availability(q: QuestionText, intent: Intent) -> None:
         _add(intent, Condition("availability", "=", "InStock"))
     # "products that are available" are in stock; "which brands are available" lists brands
     if not q.has(r"(?:which|what|list|show)(?: the| all)? (?:brands|categories|sites|shops|currencies|formats|stages)") \
-            and q.take(r"(?:are |is )(?:currently |still )?available(?! (?:in|from|for|at|on))"):
+            and q.take(r"(?:are |is )(?:currently |still )?available(?! (?:in|from|for|at|on))|"
+                       r"available(?= [a-z])(?! (?:in|from|for|at|on|to) )"):
         _add(intent, Condition("availability", "=", "InStock"))
 
 

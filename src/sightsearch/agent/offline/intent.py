@@ -21,7 +21,7 @@ class Condition:
 
     column: str
     op: str  # "=", "!=", "<", "<=", ">", ">=", "between", "like", "null", "not_null", ">column" (value: a column),
-    # "same_text" (equal, any case)
+    # "same_text" (equal, any case), "title_in" (value: lower-case titles)
     value: Any = None
     value2: Any = None
 

@@ -43,16 +43,29 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
     q = QuestionText(question)
     if re.search(rf"\b(?:{_WRITES})\b", re.sub(r"'[^']*'|\"[^\"]*\"", " ", q.text)):  # quoted words are data
         raise CannotAnswer("I only read the product data: I do not change, delete or reveal anything else")
+    if re.search(r"\bsold\b(?! (?:out|by|in|for|at|on|from|through|as|under|over))|\b(?:sales|units|revenue)\b",
+                 q.raw):
+        raise CannotAnswer("the store records prices and stock, not sales; " + SUGGEST_MODEL)
+    if re.search(r"\d\s*%", q.raw):  # "discounted by more than 20%": a relative amount the builder does not write
+        raise CannotAnswer("I cannot read a percentage as a bound offline; " + SUGGEST_MODEL)
     intent = Intent()
+    _take_group_bound(q, intent)  # "brands with more than 3 kitchen products": a count per brand, not a price
     _take_share(q, vocabulary, intent)  # "what percentage of X are Y": Y is read on its own
     _take_change(q, intent)  # before the conditions: "went out of stock" is a change, not a stock filter
     take_conditions(q, vocabulary, intent)
     if intent.since and (match := q.take(r"(?:were |was |that were |which were |got |have been |has been )?"
                                          rf"({'|'.join(sorted(_TIME_VERBS, key=len, reverse=True))})")):
         intent.time_column = _TIME_VERBS[match.group(1)]
+    if intent.change and any(c.column == "price" for c in intent.conditions) and re.search(
+            r"\b(?:drops?|rises?|increases?|decreases?|cuts?|changes?|reductions?) (?:of|by)\b", q.raw):
+        raise CannotAnswer("the size of a price change is not a bound I write offline; " + SUGGEST_MODEL)
     _take_subject(q, intent)
     _take_shape(q, intent)
     _take_title_phrase(q, vocabulary, intent)
+    if intent.measure == "distinct" and (any(c.op == "!=" for c in intent.conditions) or re.search(
+            r"\b(?:only|exclusively|all (?:of )?(?:their|its)|none|nothing)\b", q.raw)):
+        # "which brands are not in the kitchen category" asks about brands, not about rows: a query of groups
+        raise CannotAnswer("that asks about whole groups (none, only, all of them); " + SUGGEST_MODEL)
     leftover = q.leftover()
     if leftover:
         raise CannotAnswer(f"I cannot answer that offline without guessing (not understood: {' '.join(leftover)}); "
@@ -82,6 +95,15 @@ smaller large high low median margin profit profits units sold sales revenue vis
 similar like same different other others""".split())
 
 
+_BEFORE_VERBS = frozenset("we i you they do does did can could would should will to not".split())
+# A name matching more titles than this is looked up as a substring of the title instead of a list of titles.
+_MAX_TITLES_LISTED = 100
+
+
+def _refuse_many(phrases: list[str]) -> Condition:
+    raise CannotAnswer(f"{' or '.join(phrases)} match too many products to list; ask about one at a time")
+
+
 def _take_title_phrase(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
     """Words nothing else read, when every one of them is a word of product titles and each run of them occurs in a
     title ("the price of the Pro Steel Light Strip", "how many saucepans"): products whose title contains the run.
@@ -92,19 +114,41 @@ def _take_title_phrase(q: QuestionText, vocabulary: Vocabulary, intent: Intent) 
     if any(word in _NOT_NAMES or _title_form(word, vocabulary.title_words) is None for word in leftover):
         return
     runs: list[list[str]] = [[]]
+    joins: list[set[str]] = [set()]  # the words between a run and the next
+    previous = ""
     for word in re.findall(r"[\w'.:-]+", q.text):
         word = word.strip(".'")
         form = None if word in FILLER else _title_form(word, vocabulary.title_words)
         if form is None:
-            runs.append([])
+            if runs[-1]:
+                runs.append([])
+                joins.append(set())
+            joins[-1].add(word)
         else:
+            if not runs[-1] and previous in _BEFORE_VERBS:
+                return  # "how many brands do we monitor": a verb, not a product
             runs[-1].append(form)
+        previous = word
     phrases = [" ".join(run) for run in runs if run]
-    if not all(any(phrase in title for title in vocabulary.titles) for phrase in phrases):
-        return
+    words_of = {title: " " + " ".join(re.findall(r"[\w-]+", title)) + " " for title in vocabulary.titles}
+    matching = [[title for title, words in words_of.items() if f" {phrase} " in words] for phrase in phrases]
+    if not all(matching):
+        return  # each run must be whole words of some title ("car" is no part of "carbon")
     for phrase in phrases:
         q.take(r"\s*".join(rf"{re.escape(word)}\w*" for word in phrase.split()))
-        intent.conditions.append(Condition("title", "like", phrase))
+    # Runs joined by "and"/"or" ("kettles and saucepans", "the X and the Y") are alternatives, others all hold.
+    groups: list[list[int]] = [[0]]
+    for index in range(1, len(phrases)):
+        between = joins[index]  # the words between run index - 1 and run index
+        if between and between <= {"and", "or", "the", "a", "an"} and between & {"and", "or"}:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    for group in groups:
+        titles = sorted({title for index in group for title in matching[index]})
+        intent.conditions.append(Condition("title", "title_in", tuple(titles)) if len(titles) <= _MAX_TITLES_LISTED
+                                 else Condition("title", "like", phrases[group[0]]) if len(group) == 1
+                                 else _refuse_many(phrases))
 
 
 def _take_share(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
@@ -116,6 +160,13 @@ def _take_share(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None
     if share is None:
         return
     split = _SHARE_VERB.search(q.text, share.end() - 1)
+    if split and split.group(0).strip() in ("that", "which"):
+        # "of products that cost over 100 are in stock": the clause belongs to the base; the counted part starts at
+        # the main verb, the last one (a verb right after "that" is the clause's own)
+        mains = [m for m in re.finditer(r" (?:are|is|were|was|have|has|had) ", q.text) if m.start() > split.end()]
+        if not mains:
+            raise CannotAnswer("a percentage of which rows, meeting what? " + SUGGEST_MODEL)
+        split = mains[-1]
     noun = _SHARE_NOUN.search(q.text, share.end() - 1)
     if split is None and noun is None:
         raise CannotAnswer("a percentage of what, meeting what? e.g. 'what percentage of products are in stock'; "
@@ -167,9 +218,13 @@ def _take_subject(q: QuestionText, intent: Intent) -> None:
                               r"rejected(?: records?| pages?| products?)?|errors?|problems?"), None),
                 ("images", r"images?|pictures?|photos?", None), ("runs", r"(?:crawl )?runs?|crawls?", None),
                 ("products", r"products?|items?|goods|offers?|listings?|things", None))
+    owners = r"(?:products?|items?|goods|offers?|listings?)"
     for subject, pattern, condition in subjects:
-        if subject != "products" and q.has(rf"(?:products?|items?|goods|offers?|listings?) (?:that |which )?(?:with|"
-                                           rf"without|having|have|has|had) (?:no |an? |any )?(?:{pattern})"):
+        if subject != "products" and (
+                q.has(rf"{owners} (?:that |which )?(?:with|without|missing|lacking|having|have|has|had) "
+                      rf"(?:no |an? |any )?(?:{pattern})")
+                or q.has(rf"{owners} (?:are |is |were |that are |which are )(?:missing|lacking|without) (?:any )?"
+                         rf"(?:{pattern}|images?|pictures?|photos?)")):
             # "products with an image": the noun is a condition on another subject, which this parser cannot join
             raise CannotAnswer(f"I cannot tell offline whether you ask about {subject} or what has them; "
                                + SUGGEST_MODEL)
@@ -189,8 +244,18 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
     if match := q.take(rf"(?:the )?({_TARGET_WORDS}) range|range of (?:the )?({_TARGET_WORDS})"):
         intent.measure, intent.also, intent.target = "min", ["max"], _TARGETS[match.group(1) or match.group(2)]
     _take_group(q, intent)
-    if match := q.take(rf"(?:how many|number of|count of|count) (?:different |distinct )?({_DIMENSION_WORDS})"):
+    if intent.measure == "percent":  # "the percentage of the total number of products": the base, said again
+        q.take(r"(?:the )?(?:total )?(?:number|count) of")
+        if q.has(rf"(?:{_MEASURE_WORDS}) (?:{_TARGET_WORDS})|value|worth"):
+            raise CannotAnswer("a percentage of a sum or an average is not one I write offline; " + SUGGEST_MODEL)
+    elif match := q.take(rf"(?:how many|number of|count of|count) (?:different |distinct )?({_DIMENSION_WORDS})"):
         intent.measure, intent.target = "count_distinct", _DIMENSIONS[match.group(1)]
+    elif q.take(r"(?:how many|number of|count of|count) (?:different|distinct|unique) prices?"):
+        intent.measure, intent.target = "count_distinct", "price"
+    elif q.has(r"how much") and q.has(r"costs?|priced|worth|price"):  # "how much does the X cost": its price
+        q.take(r"how much(?: (?:does|do|is|are|did|would))?")
+        if q.take(r"together|combined|altogether|in total|in all"):
+            intent.measure, intent.target = "sum", "price"
     elif q.take(r"how many|total number of|number of|count of|count|how much"):
         intent.measure = "count"
     if intent.measure == "list" and (match := q.take(r"(which|what|list(?: all)?(?: the)?|distinct|show) "
@@ -204,7 +269,8 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
         measures = [_measure_of(word) for word in re.findall(rf"\b(?:{_MEASURE_WORDS})\b", match.group(1))]
         measures = list(dict.fromkeys(measures))
         intent.measure, intent.also, intent.target = measures[0], measures[1:], _TARGETS[match.group(2)]
-    for measure, words in _MEASURES if intent.measure == "list" or not intent.also else ():
+    for measure, words in _MEASURES if intent.measure != "percent" and (intent.measure == "list" or not intent.also) \
+            else ():
         if match := q.take(rf"(?:the )?(?:{words}) (?:(?:of )?all (?:the )?)?({_TARGET_WORDS})"):
             intent.measure, intent.target = measure, _TARGETS[match.group(1)]
             break
@@ -228,6 +294,23 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
         raise CannotAnswer(f"{intent.measure} of what? name a column such as price; " + SUGGEST_MODEL)
 
 
+_BOUNDS = {"more than": ">", "over": ">", "fewer than": "<", "less than": "<", "under": "<", "at least": ">=",
+           "at most": "<=", "or more": ">=", "or fewer": "<=", "or less": "<="}
+
+
+def _take_group_bound(q: QuestionText, intent: Intent) -> None:
+    """"which brands have more than 15 products", "categories with 20 or more out-of-stock items": the groups whose
+    count passes a bound. Read before the conditions, so that the number is no price and what follows it ("out of
+    stock", "kitchen", "kettles") still selects the rows counted."""
+    match = q.take(rf"(?:which |what |the |list (?:the )?)?({_DIMENSION_WORDS}) (?:that |which )?(?:have|has|had|with|"
+                   r"having|sell|sells|carry|carries|offer|offers) (?:(more than|over|fewer than|less than|under|"
+                   rf"at least|at most) ({WORD_NUMBER})|({WORD_NUMBER}) (or more|or fewer|or less))(?! ?[$€£]| dollars?"
+                   r"| euros?| pounds?| usd| eur| gbp)")
+    if match:
+        intent.group_by, intent.measure = _DIMENSIONS[match.group(1)], "count"
+        intent.having = (_BOUNDS[match.group(2) or match.group(5)], word_number(match.group(3) or match.group(4)))
+
+
 def _measure_of(word: str) -> str:
     return next(measure for measure, words in _MEASURES if re.fullmatch(words, word))
 
@@ -249,20 +332,10 @@ def _take_group(q: QuestionText, intent: Intent) -> None:
         else:
             intent.measure = "count"
         return
-    # "which brands have more than 15 products": the groups whose count passes a bound
-    match = q.take(rf"(?:which |what |the |list (?:the )?)?({_DIMENSION_WORDS}) (?:that |which )?(?:have|has|had|with|"
-                   r"having|sell|sells|carry|carries) (more than|over|fewer than|less than|under|at least|at most) "
-                   rf"({WORD_NUMBER})(?: (?:products?|items?|goods|offers?|listings?|images?|failures?|runs?))?")
-    if match:
-        bound = {"more than": ">", "over": ">", "fewer than": "<", "less than": "<", "under": "<", "at least": ">=",
-                 "at most": "<="}[match.group(2)]
-        intent.group_by, intent.measure = _DIMENSIONS[match.group(1)], "count"
-        intent.having = (bound, word_number(match.group(3)))
-        return
     match = q.take(rf"(?:broken down by|grouped by|group by|split by|by|per|for each|for every|each|in each) "
-                   rf"({_DIMENSION_WORDS})")
+                   rf"({_DIMENSION_WORDS}|stores?)")
     if match:
-        intent.group_by = _DIMENSIONS[match.group(1)]
+        intent.group_by = _DIMENSIONS.get(match.group(1), "site")  # "per store": per shop
         return
     # "the most common brand", "which category is the least common": the group with the most or fewest rows
     match = (q.take(rf"(?:which|what|the) (?:is |are )?(?:the )?(most|least) (?:common|frequent|usual) "
@@ -299,8 +372,16 @@ def _take_price_rank(q: QuestionText, intent: Intent) -> None:
 
 
 def _take_order(q: QuestionText, intent: Intent) -> None:
+    # "from cheapest to most expensive": the whole list, in that order
+    cheap = r"cheapest|lowest(?: price)?|least expensive|low"
+    dear = r"most expensive|highest(?: price)?|priciest|dearest|high"
+    sorting = r"sorted|sort|ordered|order|ranked|rank|arranged|listed"
+    if span := q.take(rf"(?:(?:{sorting}) )?(?:by price )?(?:from |in order from )?(?:the )?"
+                      rf"(?:({cheap}) to (?:the )?(?:{dear})|({dear}) to (?:the )?(?:{cheap}))"):
+        intent.order = ("price", span.group(2) is not None)
+        return
     # "sorted by price", "ordered by price, highest first": the whole list in that order
-    if sort := q.take(r"(?:sorted|ordered|ranked|arranged|listed) by (?:the |their |its )?(price|cost)(?: (ascending|asc|"
+    if sort := q.take(rf"(?:{sorting}) by (?:the |their |its )?(price|cost)(?: (ascending|asc|"
                       r"descending|desc|(?:from )?(?:lowest|low|cheapest) to (?:highest|high)|(?:from )?(?:highest|high|"
                       r"most expensive) to (?:lowest|low|cheapest)|(?:highest|most expensive) first|(?:lowest|cheapest) "
                       r"first))?"):
@@ -313,6 +394,8 @@ def _take_order(q: QuestionText, intent: Intent) -> None:
     expensive = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(most expensive|priciest|dearest|highest.priced){after}")
     cheap = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(cheapest|least expensive|lowest.priced|most affordable){after}")
     newest = q.take(rf"(?:the )?(?:({WORD_NUMBER}) )?(latest|newest|most recent|last|slowest|longest|fastest){after}")
+    if expensive and cheap:
+        raise CannotAnswer("the cheapest and the most expensive are two questions; ask them one at a time")
     chosen = expensive or cheap or newest
     if chosen:
         counted = chosen.group(1) or chosen.group(3)
@@ -324,13 +407,26 @@ def _take_order(q: QuestionText, intent: Intent) -> None:
         else:
             intent.order = ("price", chosen is expensive)
         if limit is None:  # "the cheapest product" is one, "the cheapest products" a short list
-            limit = 10 if re.search(r"\b(?:products|items|runs|failures|images|goods)\b", q.raw) else 1
+            limit = 10 if _plural_after(q.raw, chosen.group(2)) else 1
     elif top:
         if not intent.group_by:
             raise CannotAnswer("top by what? say most expensive, cheapest or latest; " + SUGGEST_MODEL)
         intent.order = ("value", top.group(1) != "bottom")
     if limit is not None:
         intent.limit = limit
+
+
+def _plural_after(raw: str, words: str) -> bool:
+    """Whether the noun after ``words`` (a superlative) is plural: "the cheapest kettles", "the latest changes"; "the
+    most expensive of all products" names one."""
+    following = re.search(rf"{re.escape(words)}((?: [\w'-]+){{0,3}})", raw)
+    for word in (following.group(1).split() if following else []):
+        if word in ("of", "one", "is", "was", "in", "for", "from", "by"):
+            return False
+        if word in FILLER and word not in ("products", "items", "goods", "things", "listings", "entries"):
+            continue
+        return word.endswith("s") and not word.endswith(("ss", "us", "is"))
+    return bool(re.search(r"\b(?:products|items|runs|failures|images|goods)\b", raw))
 
 
 def _settle_subject(intent: Intent) -> None:
