@@ -17,6 +17,8 @@ _BELOW = r"under|below|less than|cheaper than|lower than|at most|up to|no more t
 _ABOVE = r"over|above|more than|greater than|higher than|pricier than|more expensive than|at least|no less than|>=|>"
 _INCLUSIVE = {"at most", "up to", "no more than", "not more than", "<=", "at least", "no less than", ">="}
 _MONEY = rf"([$€£])?\s*({NUMBER})\s*({_CURRENCY_WORDS})?"
+# Nouns a number counts rather than prices: "over 50 in-stock products", "more than 3 brands".
+_COUNTED = r"(?:products?|items?|goods|offers?|listings?|failures?|images?|runs?|brands?|categories|sites?|shops?)\b"
 _UNITS = {"hour": "hours", "day": "days", "week": "days", "month": "days"}
 _UNIT_DAYS = {"hour": 1, "day": 1, "week": 7, "month": 30}
 # Measured columns a question may bound, and the units it may give them in.
@@ -88,6 +90,8 @@ def _take_versus(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> Non
                ("site", {v.lower() for v in vocabulary.sites})]
     for column, values in columns:
         if before in values and after in values:
+            if re.search(r"\b(?:per|by|for each|in each|each)\b", q.raw):
+                raise CannotAnswer("two groupings at once (a comparison and a 'per') is not one I write offline")
             intent.group_by = column
             q.text = q.text.replace(match.group(0), f" {before} or {after} ", 1)
             return
@@ -225,13 +229,19 @@ def _money(value: str, currency: str | None, intent: Intent) -> Decimal:
 
 
 def _take_prices(q: QuestionText, intent: Intent) -> None:
+    # "a list price above 100", "was price over 50": the earlier (strike-through) price
+    old = r"(?:with |having |whose )?(?:an? |the )?(?:list|was|original|previous|old|regular|rrp|msrp) price (?:is )?"
+    for words, strict, inclusive in ((_BELOW, "<", "<="), (_ABOVE, ">", ">=")):
+        while match := q.take(rf"{old}({words}) {_MONEY}"):
+            op = inclusive if match.group(1) in _INCLUSIVE else strict
+            _add(intent, Condition("old_price", op, _money(match.group(3), match.group(2) or match.group(4), intent)))
     lead = r"(?:(?:that )?(?:cost|costs|costing|priced|selling|sold|with (?:a )?price|price) )?(?:of |at )?"
     if match := q.take(rf"{lead}between {_MONEY} (?:and|to|-) {_MONEY}"):
         low = _money(match.group(2), match.group(1) or match.group(3), intent)
         high = _money(match.group(5), match.group(4) or match.group(6), intent)
         _add(intent, Condition("price", "between", min(low, high), max(low, high)))
     for words, strict, inclusive in ((_BELOW, "<", "<="), (_ABOVE, ">", ">=")):
-        while match := q.take(rf"{lead}({words}) {_MONEY}(?! (?:products|items|failures|images|runs))"):
+        while match := q.take(rf"{lead}({words}) {_MONEY}(?!(?: [\w-]+){{0,3}} {_COUNTED})"):
             op = inclusive if match.group(1) in _INCLUSIVE else strict
             _add(intent, Condition("price", op, _money(match.group(3), match.group(2) or match.group(4), intent)))
     # "20 dollars or more", "cost 20 or less": an inclusive bound written after the amount
@@ -287,7 +297,8 @@ def _take_availability(q: QuestionText, intent: Intent) -> None:
     if q.take(r"(?:are |is )?(?:currently )?(?:in stock|available to buy|in-stock)"):
         _add(intent, Condition("availability", "=", "InStock"))
     # "products that are available" are in stock; "which brands are available" lists brands
-    if not q.has(r"(?:which|what|list|show)(?: the| all)? (?:brands|categories|sites|shops|currencies|formats|stages)") \
+    if not q.has(r"(?:which|what|list|show)(?: the| all)? (?:brands|categories|sites|shops|currencies|formats|stages) "
+                 r"(?:are|is) (?:currently |still )?available") \
             and q.take(r"(?:are |is )(?:currently |still )?available(?! (?:in|from|for|at|on))|"
                        r"available(?= [a-z])(?! (?:in|from|for|at|on|to) )"):
         _add(intent, Condition("availability", "=", "InStock"))

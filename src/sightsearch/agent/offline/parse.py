@@ -57,13 +57,22 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
                                          rf"({'|'.join(sorted(_TIME_VERBS, key=len, reverse=True))})")):
         intent.time_column = _TIME_VERBS[match.group(1)]
     if intent.change and any(c.column == "price" for c in intent.conditions) and re.search(
-            r"\b(?:drops?|rises?|increases?|decreases?|cuts?|changes?|reductions?) (?:of|by)\b", q.raw):
+            r"\b(?:drops?|rises?|increases?|decreases?|cuts?|changes?|reductions?|hikes?) (?:of|by|over|above|below|"
+            r"under|more than|less than|at least|at most|greater than|bigger than)\b", q.raw):
         raise CannotAnswer("the size of a price change is not a bound I write offline; " + SUGGEST_MODEL)
+    if intent.subject == "products" and not intent.change and re.search(
+            r"\b(?:ever|all[- ]time|historic(?:al|ally)?)\b|\bprices? (?:have been |were |ever )?recorded", q.raw):
+        intent.subject = "history"  # "the highest price ever recorded": every recorded price, not today's
+    if intent.since and intent.time_column is None and intent.subject == "products" and any(
+            c.column in ("availability", "price") for c in intent.conditions):
+        # "how many products were out of stock last week": a state at a past time, not products first seen then
+        raise CannotAnswer("a past state needs the price history as of that time; " + SUGGEST_MODEL)
     _take_subject(q, intent)
     _take_shape(q, intent)
     _take_title_phrase(q, vocabulary, intent)
-    if intent.measure == "distinct" and (any(c.op == "!=" for c in intent.conditions) or re.search(
-            r"\b(?:only|exclusively|all (?:of )?(?:their|its)|none|nothing)\b", q.raw)):
+    if intent.measure in ("distinct", "count_distinct") and (any(c.op == "!=" for c in intent.conditions) or re.search(
+            r"\b(?:only|exclusively|none|nothing)\b|\b(?:have|has|had|with|sell|sells) (?:all|every|no)\b|"
+            r"\ball (?:of )?(?:their|its)\b|\bevery (?:product|item|one)\b", q.raw)):
         # "which brands are not in the kitchen category" asks about brands, not about rows: a query of groups
         raise CannotAnswer("that asks about whole groups (none, only, all of them); " + SUGGEST_MODEL)
     leftover = q.leftover()
@@ -92,7 +101,7 @@ def _title_form(word: str, words: frozenset[str]) -> str | None:
 _NOT_NAMES = frozenset("""best worst top popular popularity trending selling seller sellers bestseller bestsellers
 rated rating ratings review reviews good great bad nice new newest old oldest recent cheap expensive big bigger small
 smaller large high low median margin profit profits units sold sales revenue visitors customers orders buyers
-similar like same different other others""".split())
+similar like same different other others set""".split())
 
 
 _BEFORE_VERBS = frozenset("we i you they do does did can could would should will to not".split())
@@ -177,6 +186,11 @@ def _take_share(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None
     grouping = part.take(rf"(?:broken down by|grouped by|by|per|for each|for every|in each) (?:{_DIMENSION_WORDS})")
     take_conditions(part, vocabulary, counted := Intent())
     part.take(_SHARE_NOUN.pattern.strip())
+    named = {c.column for c in counted.conditions if c.column in ("brand", "category", "site", "stage", "format")}
+    if named and {c.column for c in counted.conditions} - named:
+        # "percentage of products out of stock in the Kitchen category": of Kitchen products, or of all products?
+        raise CannotAnswer("I cannot tell offline which rows are the base of that percentage; name them before the "
+                           "verb ('what percentage of Kitchen products are out of stock')")
     if part.leftover() or not counted.conditions or counted.since:
         raise CannotAnswer("I cannot tell offline which rows the percentage counts "
                            f"(not understood: {' '.join(part.leftover()) or 'no condition'}); " + SUGGEST_MODEL)
@@ -195,7 +209,8 @@ def _take_change(q: QuestionText, intent: Intent) -> None:
                ("price", (r"price changes?|changed (?:in |their |its )?prices?|prices? (?:changed|changes)|"
                           r"changes? (?:in|of) price|repriced")),
                ("out_of_stock", r"(?:went|go|gone|going|ran|became|become) (?:from in[- ]stock to )?"
-                                r"(?:out[- ]of[- ]stock|unavailable)"),
+                                r"(?:out[- ]of[- ]stock|unavailable)|(?:(?<=products )|(?<=items )|(?<=that )|"
+                                r"(?<=which ))sold out"),
                ("in_stock", r"(?:came |come |are |is )?back in stock|restocked|"
                             r"(?:went|go|gone|came|come) from out[- ]of[- ]stock to in[- ]stock"),
                ("stock", r"(?:stock|availability) changes?|changed (?:their |its )?(?:stock|availability)"))
@@ -252,7 +267,10 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
         intent.measure, intent.target = "count_distinct", _DIMENSIONS[match.group(1)]
     elif q.take(r"(?:how many|number of|count of|count) (?:different|distinct|unique) prices?"):
         intent.measure, intent.target = "count_distinct", "price"
-    elif q.has(r"how much") and q.has(r"costs?|priced|worth|price"):  # "how much does the X cost": its price
+    elif q.has(r"how much") and (q.has(r"costs?|priced|worth|price") or q.has(r"how much (?:is|are|was|were)")):
+        # "how much does the X cost", "how much is the X": its price (a change's size is no price)
+        if intent.subject in ("changes",) or intent.change:
+            raise CannotAnswer("the size of price changes is not a sum I write offline; " + SUGGEST_MODEL)
         q.take(r"how much(?: (?:does|do|is|are|did|would))?")
         if q.take(r"together|combined|altogether|in total|in all"):
             intent.measure, intent.target = "sum", "price"
@@ -274,17 +292,22 @@ def _take_shape(q: QuestionText, intent: Intent) -> None:
         if match := q.take(rf"(?:the )?(?:{words}) (?:(?:of )?all (?:the )?)?({_TARGET_WORDS})"):
             intent.measure, intent.target = measure, _TARGETS[match.group(1)]
             break
+    q.take(rf"(?:with|whose|where|having) (?:the |a |an )?(?:{_DIMENSION_WORDS})(?: is| of| =)?")  # its value was read
     if intent.measure == "list" and (match := q.take(rf"({_DIMENSION_WORDS})")):
         intent.measure, intent.target = "distinct", _DIMENSIONS[match.group(1)]  # "what are the failure reasons"
     if q.take(r"how long(?: (?:did|does|do|has|have))?") and q.take(r"take|took|lasted|taken"):
         intent.subject, intent.target = "runs", "seconds"
     _take_order(q, intent)
-    if intent.measure == "list" and intent.group_by and not intent.order and not re.search(r"\b(?:list|show|display)\b",
-                                                                                        q.raw):
+    if intent.measure == "list" and intent.group_by and not intent.order and not re.search(
+            r"\b(?:list|show|display|sort|sorted|order|ordered|arrange)\b", q.raw):
         intent.measure = "count"  # "products per category", "failures by stage": how many in each
     if intent.measure == "list" and intent.order and intent.group_by:
         # "the cheapest product per brand" is one row per brand: a query this parser does not build
         raise CannotAnswer("the first of each group needs a window query; " + SUGGEST_MODEL)
+    if intent.measure == "distinct" and intent.order and re.search(
+            rf"\b(?:which|what) (?:{_DIMENSION_WORDS}) (?:has|have|had|is|are)\b", q.raw):
+        # "which category has the cheapest products": a ranking of groups by their rows, not one this parser builds
+        raise CannotAnswer("that ranks groups by their cheapest or latest rows; " + SUGGEST_MODEL)
     if intent.measure == "distinct" and intent.order and intent.group_by is None:
         intent.measure, intent.target = "list", None  # "the status of the latest run": that run's row
     q.take(r"in (?:bytes|seconds|pixels)")  # a unit the column already has
@@ -307,6 +330,10 @@ def _take_group_bound(q: QuestionText, intent: Intent) -> None:
                    rf"at least|at most) ({WORD_NUMBER})|({WORD_NUMBER}) (or more|or fewer|or less))(?! ?[$€£]| dollars?"
                    r"| euros?| pounds?| usd| eur| gbp)")
     if match:
+        if re.search(r"\bhow many\b", q.raw) or q.has(r"and (?:sell|sells|are|is|have|has|an?|also)"):
+            # "how many brands have more than 15 products" counts groups; "... and sell kettles" is a second test
+            # of the group: both need a query over the groups
+            raise CannotAnswer("that counts or tests whole groups; " + SUGGEST_MODEL)
         intent.group_by, intent.measure = _DIMENSIONS[match.group(1)], "count"
         intent.having = (_BOUNDS[match.group(2) or match.group(5)], word_number(match.group(3) or match.group(4)))
 
@@ -361,14 +388,21 @@ def _take_group(q: QuestionText, intent: Intent) -> None:
             intent.measure = "max" if descending else "min"
             if q.take(r"average|mean|avg"):
                 intent.measure = "avg"
+            elif q.take(r"total|sum of|combined"):  # "the highest total price": the group's sum
+                intent.measure = "sum"
             if target := q.take(_TARGET_WORDS):
                 intent.target = _TARGETS[target.group(0)]
 
 
 def _take_price_rank(q: QuestionText, intent: Intent) -> None:
-    """"which item has the lowest price": the item, not the price."""
-    if match := q.take(r"(?:has|have|with) the (lowest|highest|smallest|largest|biggest) (?:price|cost)"):
-        intent.order, intent.limit = ("price", match.group(1) not in ("lowest", "smallest")), 1
+    """"which item has the lowest price", "the images with the largest width": the rows, not the value."""
+    columns = {"price": "price", "prices": "price", "cost": "price", "width": "width", "height": "height",
+               "file size": "bytes", "size": "bytes", "duration": "seconds"}
+    if match := q.take(r"(?:has|have|with) the (lowest|highest|smallest|largest|biggest|longest|shortest) "
+                       r"(prices?|cost|width|height|file size|size|duration)"):
+        plural = match.group(2) == "prices" or bool(re.search(r"\b(?:products|items|images|runs)\b", q.raw))
+        descending = match.group(1) not in ("lowest", "smallest", "shortest")
+        intent.order, intent.limit = (columns[match.group(2)], descending), 10 if plural else 1
 
 
 def _take_order(q: QuestionText, intent: Intent) -> None:
