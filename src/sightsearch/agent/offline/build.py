@@ -28,7 +28,7 @@ _SUBJECTS: dict[str, dict[str, Any]] = {
                          "cur.valid_from AS changed_at"]},
     "history": {"from": "price_history AS h JOIN products AS p ON p.id = h.product_id",
                 "columns": {**_PRODUCT_COLUMNS, "price": "h.price", "currency": "h.currency",
-                            "availability": "h.availability", "time": "h.valid_from"},
+                            "availability": "h.availability", "time": "h.valid_from", "product": "h.product_id"},
                 "list": ["p.title", "h.price", "h.currency", "h.availability", "h.valid_from", "h.valid_to"]},
     "failures": {"from": "dead_letters AS d",
                  "columns": {c: f"d.{c}" for c in ("stage", "reason", "site", "status", "url")} | {"time": "d.created_at"},

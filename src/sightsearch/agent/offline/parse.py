@@ -63,6 +63,10 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
     if intent.subject == "products" and not intent.change and re.search(
             r"\b(?:ever|all[- ]time|historic(?:al|ally)?)\b|\bprices? (?:have been |were |ever )?recorded", q.raw):
         intent.subject = "history"  # "the highest price ever recorded": every recorded price, not today's
+    if (intent.since and intent.time_column is None and not intent.change
+            and re.search(r"\b(?:today|this week|this month)\b", q.raw) and re.search(r"\b(?:are|is)\b", q.raw)
+            and not re.search(r"\b(?:were|was|went|became|got|had|did)\b", q.raw)):
+        intent.since = None  # "how many products are in stock today": now, not products first seen today
     if intent.since and intent.time_column is None and intent.subject == "products" and any(
             c.column in ("availability", "price") for c in intent.conditions):
         # "how many products were out of stock last week": a state at a past time, not products first seen then
@@ -70,6 +74,8 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
     _take_subject(q, intent)
     _take_shape(q, intent)
     _take_title_phrase(q, vocabulary, intent)
+    if intent.subject == "history" and intent.measure == "count" and re.search(r"\b(?:products|items)\b", q.raw):
+        intent.measure, intent.target = "count_distinct", "product"  # "how many products were ever out of stock"
     if intent.measure in ("distinct", "count_distinct") and (any(c.op == "!=" for c in intent.conditions) or re.search(
             r"\b(?:only|exclusively|none|nothing)\b|\b(?:have|has|had|with|sell|sells) (?:all|every|no)\b|"
             r"\ball (?:of )?(?:their|its)\b|\bevery (?:product|item|one)\b", q.raw)):
