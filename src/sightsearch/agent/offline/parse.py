@@ -74,6 +74,10 @@ def parse_question(question: str, vocabulary: Vocabulary) -> Intent:
     _take_subject(q, intent)
     _take_shape(q, intent)
     _take_title_phrase(q, vocabulary, intent)
+    if re.match(r"\s*(?:is|are|was|were|does|do|did|has|have)\b", q.raw) and intent.measure == "list" and any(
+            c.op == "title_in" for c in intent.conditions):
+        # "Is the X in stock?" asks for X's stock, not for X only if it is in stock: the row answers yes or no
+        intent.conditions = [c for c in intent.conditions if c.column == "title"]
     if intent.subject == "history" and intent.measure == "count" and re.search(r"\b(?:products|items)\b", q.raw):
         intent.measure, intent.target = "count_distinct", "product"  # "how many products were ever out of stock"
     if intent.measure in ("distinct", "count_distinct") and (any(c.op == "!=" for c in intent.conditions) or re.search(
