@@ -23,19 +23,33 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body is over the {limit} byte limit")
 
 
-class BodyLimit:
+class HttpMiddleware:
+    """ASGI middleware that acts on HTTP requests in ``handle``; lifespan and other scopes pass through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimit(HttpMiddleware):
     """Answer 413 when a body is over its limit: at once from Content-Length, or while streaming without one.
 
     ``limit_for(path)`` gives the limit, so uploads can be allowed more than JSON bodies.
     """
 
     def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]) -> None:
-        self.app, self.limit_for = app, limit_for
+        super().__init__(app)
+        self.limit_for = limit_for
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -69,16 +83,10 @@ def _too_large(limit: int) -> ASGIApp:
     return error_response(413, "payload_too_large", f"request body is over the {limit} byte limit", {"limit": limit})
 
 
-class CatchErrors:
+class CatchErrors(HttpMiddleware):
     """Turn any unhandled exception into the 500 error shape (logged with its traceback, never sent)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -96,16 +104,14 @@ class CatchErrors:
             await internal_error_response(exc, scope["path"])(scope, receive, send)
 
 
-class RecordRequests:
+class RecordRequests(HttpMiddleware):
     """Count requests and time them by method, route template and status, for ``/metrics``."""
 
     def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
-        self.app, self.metrics = app, metrics
+        super().__init__(app)
+        self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started, status = time.perf_counter(), 500
 
         async def recording_send(message: Message) -> None:
@@ -134,17 +140,11 @@ DATA_POLICY = (b"content-security-policy", b"default-src 'none'; frame-ancestors
 NOT_STORED = (b"cache-control", b"no-store")
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Add ``SECURITY_HEADERS`` and ``NOT_STORED`` to every response that does not set them, and ``DATA_POLICY`` to
     non-HTML ones."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -160,18 +160,15 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class HeadAsGet:
+class HeadAsGet(HttpMiddleware):
     """Answer ``HEAD`` as the ``GET`` of the same URL without its body (RFC 9110 9.3.2); routes declare GET only.
 
     The server sees the request as it came (uvicorn then sends no body either); the app sees a GET on a copy of the
     scope, whose matched route is handed back for the request metrics.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
         as_get = {**scope, "method": "GET"}
