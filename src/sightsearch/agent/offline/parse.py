@@ -119,10 +119,6 @@ _BEFORE_VERBS = frozenset("we i you they do does did can could would should will
 _MAX_TITLES_LISTED = 100
 
 
-def _refuse_many(phrases: list[str]) -> Condition:
-    raise CannotAnswer(f"{' or '.join(phrases)} match too many products to list; ask about one at a time")
-
-
 def _take_title_phrase(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:
     """Words nothing else read, when every one of them is a word of product titles and each run of them occurs in a
     title ("the price of the Pro Steel Light Strip", "how many saucepans"): products whose title contains the run.
@@ -149,8 +145,8 @@ def _take_title_phrase(q: QuestionText, vocabulary: Vocabulary, intent: Intent) 
             runs[-1].append(form)
         previous = word
     phrases = [" ".join(run) for run in runs if run]
-    words_of = {title: " " + " ".join(re.findall(r"[\w-]+", title)) + " " for title in vocabulary.titles}
-    matching = [[title for title, words in words_of.items() if f" {phrase} " in words] for phrase in phrases]
+    spaced = list(zip(vocabulary.titles, vocabulary.spaced_titles, strict=True))
+    matching = [[title for title, words in spaced if f" {phrase} " in words] for phrase in phrases]
     if not all(matching):
         return  # each run must be whole words of some title ("car" is no part of "carbon")
     for phrase in phrases:
@@ -165,9 +161,12 @@ def _take_title_phrase(q: QuestionText, vocabulary: Vocabulary, intent: Intent) 
             groups.append([index])
     for group in groups:
         titles = sorted({title for index in group for title in matching[index]})
-        intent.conditions.append(Condition("title", "title_in", tuple(titles)) if len(titles) <= _MAX_TITLES_LISTED
-                                 else Condition("title", "like", phrases[group[0]]) if len(group) == 1
-                                 else _refuse_many(phrases))
+        if len(titles) <= _MAX_TITLES_LISTED:
+            intent.conditions.append(Condition("title", "title_in", tuple(titles)))
+        elif len(group) == 1:
+            intent.conditions.append(Condition("title", "like", phrases[group[0]]))
+        else:
+            raise CannotAnswer(f"{' or '.join(phrases)} match too many products to list; ask about one at a time")
 
 
 def _take_share(q: QuestionText, vocabulary: Vocabulary, intent: Intent) -> None:

@@ -39,6 +39,9 @@ class Vocabulary:
     """Product titles, lower case (a name is looked for in them)."""
     title_words: frozenset[str] = frozenset()
     """The words of ``titles``."""
+    spaced_titles: tuple[str, ...] = ()
+    """``titles`` as their words between single spaces, padded (" pro steel light strip "): a name is looked for in
+    them as whole words."""
 
 
 def load_vocabulary(run_sql: Callable[..., Any]) -> Vocabulary:
@@ -49,8 +52,9 @@ def load_vocabulary(run_sql: Callable[..., Any]) -> Vocabulary:
         values[name] = tuple(sorted({str(row[0]) for row in rows if row[0] not in (None, "")}, key=len,
                                     reverse=True))
     titles = tuple(title.lower() for title in values.pop("titles")[:MAX_TITLES])
-    words = frozenset(word for title in titles for word in re.findall(r"[\w-]+", title))
-    return Vocabulary(**values, titles=titles, title_words=words)
+    split = [re.findall(r"[\w-]+", title) for title in titles]
+    return Vocabulary(**values, titles=titles, title_words=frozenset(word for words in split for word in words),
+                      spaced_titles=tuple(" " + " ".join(words) + " " for words in split))
 
 
 __all__ = ["Vocabulary", "load_vocabulary"]
